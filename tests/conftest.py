@@ -1,0 +1,34 @@
+"Shared fixtures: a cpu-profile cache prepared once per session into a temporary folder, and train.py runs."
+import json, os, subprocess, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+def run(args, cache, cwd=ROOT, timeout=300, **env):
+    "Run `python *args` with AUTORESEARCH_CACHE=cache and extra environment variables; return the CompletedProcess."
+    full_env = {**os.environ, 'AUTORESEARCH_CACHE': str(cache), **{k: str(v) for k, v in env.items()}}
+    full_env.pop('AUTORESEARCH_PROFILE', None) if 'AUTORESEARCH_PROFILE' not in env else None
+    return subprocess.run([PY, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+def summary(stdout):
+    "The `key: value` lines after the final `---` of a train.py run."
+    assert '\n---\n' in stdout, stdout[-2000:]
+    lines = stdout.rsplit('\n---\n', 1)[1].strip().splitlines()
+    out = {}
+    for line in lines:
+        k, v = line.split(': ', 1)
+        try: out[k] = float(v)
+        except ValueError: out[k] = v
+    return out
+
+def progress_lines(stdout, prefix='@@progress '):
+    return [json.loads(l[len(prefix):]) for l in stdout.splitlines() if l.startswith(prefix)]
+
+@pytest.fixture(scope='session')
+def cpu_cache(tmp_path_factory):
+    cache = tmp_path_factory.mktemp('cache')
+    r = run(['-m', 'frozen.prepare', '--profile', 'cpu'], cache)
+    assert r.returncode == 0, r.stderr
+    return cache
