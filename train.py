@@ -29,7 +29,7 @@ from frozen.data import make_loader
 # ALGO LOGIC: hyperparameters (edit freely)
 ON_GPU_PROFILE = frozen.PROFILE.name == "gpu"
 DEPTH = 8 if ON_GPU_PROFILE else 2          # transformer layers
-MODEL_DIM = 512 if ON_GPU_PROFILE else 256  # residual stream width
+MODEL_DIM = 512 if ON_GPU_PROFILE else 128  # residual stream width
 HEAD_DIM = 64                 # width of one attention head (heads = MODEL_DIM // HEAD_DIM)
 MLP_RATIO = 4                 # MLP hidden width as a multiple of MODEL_DIM
 QK_NORM = False               # RMS-normalise queries and keys per head before attention
@@ -37,7 +37,7 @@ LOGIT_SOFTCAP = 15.0          # tanh soft cap on the output logits (0 disables)
 BATCH_SIZE = 64 if ON_GPU_PROFILE else 8    # rows per optimiser step
 SEQ_LEN = frozen.MAX_SEQ_LEN  # tokens per row (at most MAX_SEQ_LEN)
 OPTIMIZER = "adamw"           # "adamw" for every parameter, or "muon" for hidden matrices (AdamW for the rest)
-LR = 3e-3                     # AdamW learning rate
+LR = 6e-3                     # AdamW learning rate
 MUON_LR = 0.02                # Muon learning rate for hidden matrices (OPTIMIZER = "muon")
 MUON_MOMENTUM = 0.95          # Muon Nesterov momentum
 ADAM_BETAS = (0.9, 0.95)      # AdamW betas

@@ -50,7 +50,8 @@ def _check_hash(path, expected, profile):
                           f"delete {Path(path).parent} and run `python -m frozen.prepare --profile {profile}`")
 
 def load_array(name, profile=None):
-    "A prepared .npy array, memory-mapped read-only after its hash is checked."
+    "A prepared .npy array, memory-mapped read-only after its hash and the tokenizer's are checked."
+    file_path('tokenizer.json', profile)  # token ids mean nothing under another tokenizer
     return np.load(file_path(name, profile), mmap_mode='r')
 
 def tokenizer_spec(mergeable_ranks, pattern, vocab_size):

@@ -8,8 +8,8 @@ PY = sys.executable
 
 def run(args, cache, cwd=ROOT, timeout=300, **env):
     "Run `python *args` with AUTORESEARCH_CACHE=cache and extra environment variables; return the CompletedProcess."
-    full_env = {**os.environ, 'AUTORESEARCH_CACHE': str(cache), **{k: str(v) for k, v in env.items()}}
-    full_env.pop('AUTORESEARCH_PROFILE', None) if 'AUTORESEARCH_PROFILE' not in env else None
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith('AUTORESEARCH_')}  # hermetic
+    full_env.update(AUTORESEARCH_CACHE=str(cache), **{k: str(v) for k, v in env.items()})
     return subprocess.run([PY, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
 
 def summary(stdout):

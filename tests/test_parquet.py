@@ -67,7 +67,7 @@ def test_download_missing_file_fails_clearly(server, tmp_path):
         fp.download(f'{url}/shard_99999.parquet', tmp_path / 'x.parquet', timeout=10)
     assert not (tmp_path / 'x.parquet').exists()
 
-def test_download_gives_up_and_keeps_partial(tmp_path):
+def test_download_gives_up_with_a_clear_error(tmp_path):
     # nothing listens on this loopback port: every attempt fails, the error says so and names the partial file
     with pytest.raises(FrozenError, match='failed 2 times'):
         fp.download('http://127.0.0.1:9/shard_00000.parquet', tmp_path / 's.parquet', retries=2, timeout=2)

@@ -35,9 +35,13 @@ def test_five_second_run_beats_unigram(cpu_cache):
 
 def test_divergence_fails_fast(cpu_cache, tmp_path):
     src = (ROOT / 'train.py').read_text()
-    bad = re.sub(r'^LR = .*$', 'LR = float("nan")', src, count=1, flags=re.M)
-    assert bad != src
+    bad = re.sub(r'^LR = .*$', 'LR = 1e3', src, count=1, flags=re.M)                     # a wild learning rate,
+    bad = re.sub(r'^LOGIT_SOFTCAP = .*$', 'LOGIT_SOFTCAP = 0.0', bad, count=1, flags=re.M)  # nothing to bound logits
+    bad = re.sub(r'^GRAD_CLIP = .*$', 'GRAD_CLIP = 0.0', bad, count=1, flags=re.M)
+    assert bad.count('1e3') == 1 and 'LOGIT_SOFTCAP = 0.0' in bad and 'GRAD_CLIP = 0.0' in bad
     (tmp_path / 'train.py').write_text(bad)
     r = run([str(tmp_path / 'train.py')], cpu_cache, AUTORESEARCH_TIME_BUDGET_S=30, PYTHONPATH=ROOT)
-    assert r.returncode == 1 and 'diverged' in r.stdout
+    assert r.returncode == 1 and 'diverged' in r.stdout, r.stdout[-1500:] + r.stderr[-1500:]
+    steps = [p['step'] for p in progress_lines(r.stdout)]
+    assert not steps or steps[-1] < 50                  # it stopped at once, not after the 30 s budget
     assert '\n---\n' not in r.stdout   # no summary, so no val_bpb to be mistaken for a result
