@@ -268,7 +268,7 @@ while training_seconds < frozen.TIME_BUDGET_S:
     if step > untimed_steps:
         training_seconds += time.time() - t0
         timed_tokens += BATCH_SIZE * SEQ_LEN
-    if training_seconds - last_report >= 0.5 or training_seconds >= frozen.TIME_BUDGET_S:
+    if training_seconds - last_report >= 0.2 or training_seconds >= frozen.TIME_BUDGET_S:
         frozen.progress(training_seconds, step, loss_value, tokens, epoch=epoch)
         last_report = training_seconds
 

@@ -49,13 +49,14 @@ def evaluate_bpb(model, batch_size=16, device=None, profile=None):
     "val_bpb of `model` on the pinned validation tokens of the prepared data."
     meta = load_meta(profile)
     device = device or next(model.parameters()).device
-    was_training = getattr(model, 'training', False)
-    if hasattr(model, 'eval'): model.eval()
+    # an exported program (torch.fx.GraphModule) is already in inference form and refuses .eval()
+    switch = isinstance(model, torch.nn.Module) and not isinstance(model, torch.fx.GraphModule) and model.training
+    if switch: model.eval()
     try:
         nats, nbytes = bpb_sums(model, load_array('val.npy', profile), load_array('token_bytes.npy', profile),
                                 MAX_SEQ_LEN, meta['eval_tokens'] // MAX_SEQ_LEN, batch_size, device)
     finally:
-        if was_training: model.train()
+        if switch: model.train()
     return nats / (math.log(2) * nbytes)
 
 def peak_memory_mb(device):

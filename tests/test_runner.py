@@ -1,0 +1,110 @@
+"""Hostile and broken train.py variants through the runner: each gets the right status and the harness goes on.
+Real runs with budgets of a few seconds; nothing of ours is mocked."""
+import re, socket, threading, time
+import pytest
+from conftest import ROOT
+
+LOOP = 'while training_seconds < frozen.TIME_BUDGET_S:'
+SRC = (ROOT / 'train.py').read_text()
+
+def before_loop(code):
+    assert LOOP in SRC
+    return SRC.replace(LOOP, code + '\n' + LOOP, 1)
+
+def setconst(src, name, value):
+    out, n = re.subn(rf'^{name} = .*$', f'{name} = {value}', src, count=1, flags=re.M)
+    assert n == 1, name
+    return out
+
+@pytest.fixture(scope='module')
+def runner(cpu_cache_module):
+    from autoresearch_rl import runner
+    return runner
+
+@pytest.fixture(scope='module')
+def cpu_cache_module(tmp_path_factory):
+    import os
+    from conftest import run
+    cache = tmp_path_factory.mktemp('rcache')
+    r = run(['-m', 'frozen.prepare'], cache)
+    assert r.returncode == 0, r.stderr
+    old = os.environ.get('AUTORESEARCH_CACHE')
+    os.environ['AUTORESEARCH_CACHE'] = str(cache)
+    yield cache
+    if old is None: os.environ.pop('AUTORESEARCH_CACHE')
+    else: os.environ['AUTORESEARCH_CACHE'] = old
+
+def go(runner, src, **cfg):
+    cfg.setdefault('budget_s', 2)
+    cfg.setdefault('startup_allowance_s', 30)
+    return runner.run_experiment(src, runner.RunnerConfig(**cfg))
+
+def test_crash(runner):
+    o = go(runner, before_loop('raise RuntimeError("boom in the experiment")'))
+    assert o.status == 'crash' and 'RuntimeError: boom in the experiment' in o.reason and o.val_bpb is None
+
+def test_hang_is_killed(runner):
+    t0 = time.time()
+    o = go(runner, before_loop('import time\nwhile True: time.sleep(1)'), startup_allowance_s=4)
+    assert o.status == 'timeout' and 'wall-clock limit' in o.reason and time.time() - t0 < 20
+
+def test_sigterm_ignoring_loop_is_killed(runner):
+    code = 'import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nwhile True: pass'
+    o = go(runner, before_loop(code), startup_allowance_s=3)
+    assert o.status == 'timeout'
+
+def test_fake_metric_without_handover(runner):
+    o = go(runner, SRC.replace('frozen.finish(', 'print("---\\nval_bpb: 0.010000"); sys.exit(0)\nfrozen.finish(', 1))
+    assert (o.status, o.val_bpb, o.printed_val_bpb, o.metric_mismatch) == ('crash', None, 0.01, True)
+    assert 'without handing over' in o.reason
+
+def test_fake_metric_with_handover_is_flagged(runner):
+    o = go(runner, SRC.replace('frozen.finish(', 'print("val_bpb: 0.010000")\nfrozen.finish(', 1))
+    assert o.status == 'ok' and o.val_bpb > 1.0 and o.printed_val_bpb == 0.01 and o.metric_mismatch
+
+def test_memory_cap(runner):
+    o = go(runner, before_loop('hog = bytearray(3 << 30)\nimport time; time.sleep(30)'), memory_mb=1500)
+    assert o.status == 'crash' and 'memory cap exceeded' in o.reason
+
+def test_no_network(runner):
+    from autoresearch_rl.runner import network_isolation_prefix
+    if not network_isolation_prefix(): pytest.skip('no network namespace on this machine')
+    srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(5); srv.settimeout(0.2)
+    port, hits = srv.getsockname()[1], []
+    def accept():
+        t0 = time.time()
+        while time.time() - t0 < 20:
+            try: hits.append(srv.accept())
+            except OSError: pass
+    th = threading.Thread(target=accept, daemon=True); th.start()
+    code = (f'import socket\ntry:\n    socket.create_connection(("127.0.0.1", {port}), timeout=2); print("NET: connected")\n'
+            'except OSError as e: print("NET: blocked", e)')
+    o = go(runner, before_loop(code))
+    assert o.status == 'ok' and 'NET: blocked' in o.log_tail and not hits
+    assert o.isolation['network'] == 'namespace'
+    srv.close()
+
+def test_writing_into_frozen_voids_the_run(runner):
+    o = go(runner, before_loop('open("frozen/evaluate.py", "a").write("\\n# improved\\n")'))
+    assert o.status == 'tampered' and 'evaluate.py' in o.reason and o.val_bpb is None
+
+def test_divergence(runner):
+    src = setconst(setconst(setconst(SRC, 'LR', '1e3'), 'LOGIT_SOFTCAP', '0.0'), 'GRAD_CLIP', '0.0')
+    o = go(runner, src, budget_s=20)
+    assert o.status == 'diverged' and o.training_s < 20
+
+def test_non_causal_model_is_invalid(runner):
+    assert 'is_causal=True' in SRC
+    o = go(runner, SRC.replace('is_causal=True', 'is_causal=False'))
+    assert o.status == 'invalid' and 'not causal' in o.reason and o.val_bpb is None
+
+def test_output_flood_is_capped(runner):
+    o = go(runner, before_loop('import sys\nfor _ in range(400): sys.stdout.write("x" * 100_000 + "\\n")'),
+           max_output_bytes=5 << 20, log_tail_bytes=4096)
+    assert o.status == 'ok' and o.isolation['output_bytes'] > 5 << 20 and len(o.log_tail) <= 4096
+    assert o.curve and o.steps == o.summary['num_steps']      # progress still parsed past the output cap
+
+def test_one_giant_line_is_capped(runner):
+    o = go(runner, before_loop('import sys\nsys.stdout.write("y" * 30_000_000)\nsys.stdout.write("\\n")'),
+           max_output_bytes=5 << 20)
+    assert o.status == 'ok' and len(o.log_tail) < 100_000
