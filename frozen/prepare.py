@@ -196,9 +196,10 @@ def prepare(profile=None, source=None, num_shards=NUM_TRAIN_SHARDS, base_url=DAT
     tmp = Path(tempfile.mkdtemp(prefix=f'.{prof.name}-', dir=out.parent))
     try:
         (tmp / 'tokenizer.json').write_text(json.dumps(spec))
-        for name, arr in [('token_bytes', token_byte_lengths(enc)), ('train', train), ('train_starts', starts), ('val', val)]:
+        token_bytes = token_byte_lengths(enc)
+        for name, arr in [('token_bytes', token_bytes), ('train', train), ('train_starts', starts), ('val', val)]:
             np.save(tmp / f'{name}.npy', arr)
-        val_bytes = int(token_byte_lengths(enc)[val.astype(np.int64)].sum())
+        val_bytes = int(token_bytes[val.astype(np.int64)].sum())
         meta = dict(profile=prof.name, corpus_sha256=digest, frozen_version=verify(),
                     vocab_size=prof.vocab_size, train_tokens=int(len(train)), train_docs=int(len(starts)),
                     val_tokens=int(len(val)), val_bytes=val_bytes, eval_tokens=eval_tokens,

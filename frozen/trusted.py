@@ -74,16 +74,31 @@ def evaluate_exported(path, device=None):
                 eval_seconds=time.time() - t1, error='' if causal else
                 f'not causal: logits before position k changed by {probe:.3g} when later tokens changed')
 
+def _answer(exported, out, device):
+    try: result = evaluate_exported(exported, device)
+    except FrozenError as e: result = dict(valid=False, error=str(e), tampered=True)
+    with open(out + '.tmp', 'w') as f: json.dump(result, f)
+    os.replace(out + '.tmp', out)
+
+def serve(device=None):
+    """Answer requests for a whole campaign from one warm process (torch imported, validation data loaded once):
+    each stdin line `{"exported": PATH, "out": PATH}` gets its result file written, then `done PATH` on stdout."""
+    for line in sys.stdin:
+        if not line.strip(): continue
+        req = json.loads(line)
+        _answer(req['exported'], req['out'], device)
+        print(f"done {req['out']}", flush=True)
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='python -m frozen.trusted')
-    ap.add_argument('exported')
-    ap.add_argument('--out', required=True)
+    ap.add_argument('exported', nargs='?', help='the exported model (omit with --serve)')
+    ap.add_argument('--out', help='where the JSON result is written')
     ap.add_argument('--device', default=None)
+    ap.add_argument('--serve', action='store_true', help='answer requests from stdin, one JSON line each')
     args = ap.parse_args(argv)
-    try: result = evaluate_exported(args.exported, args.device)
-    except FrozenError as e: result = dict(valid=False, error=str(e), tampered=True)
-    with open(args.out + '.tmp', 'w') as f: json.dump(result, f)
-    os.replace(args.out + '.tmp', args.out)
+    if args.serve: serve(args.device)
+    elif not (args.exported and args.out): ap.error('give EXPORTED and --out, or --serve')
+    else: _answer(args.exported, args.out, args.device)
     return 0
 
 if __name__ == '__main__': sys.exit(main())
