@@ -6,11 +6,11 @@
 __all__ = ['DiffError', 'Edit', 'apply_edits', 'render_diff', 'edits_from_diff', 'apply_diff', 'parse_search_replace',
            'edits_from_search_replace', 'apply_action', 'compile_error', 'edit_distance']
 
-# %% ../nbs/01_diffs.ipynb #4002ee7e
+# %% ../nbs/01_diffs.ipynb #a30aca66
 import ast, difflib, re
 from dataclasses import dataclass, field
 
-# %% ../nbs/01_diffs.ipynb #e722c3ac
+# %% ../nbs/01_diffs.ipynb #9e862ee1
 class DiffError(ValueError):
     "An action that cannot be applied: malformed, ambiguous, or not matching the code. Nothing was changed."
 
@@ -26,7 +26,7 @@ class Edit:
 
 def _lines(text): return text.splitlines(keepends=True)
 
-# %% ../nbs/01_diffs.ipynb #4fc9291c
+# %% ../nbs/01_diffs.ipynb #50a12daf
 def apply_edits(source:str, edits) -> str:
     "Apply non-overlapping `edits` (positions refer to the original source) all at once; DiffError if any is invalid."
     lines = _lines(source)
@@ -43,7 +43,7 @@ def apply_edits(source:str, edits) -> str:
         lines[e.start:e.end] = new
     return ''.join(lines)
 
-# %% ../nbs/01_diffs.ipynb #62f6a6c8
+# %% ../nbs/01_diffs.ipynb #67e9729a
 def render_diff(old:str, new:str, path:str='train.py', context:int=3) -> str:
     "The unified diff that turns `old` into `new` ('' when they are equal)."
     old_l, new_l = _lines(old), _lines(new)
@@ -51,7 +51,7 @@ def render_diff(old:str, new:str, path:str='train.py', context:int=3) -> str:
         if ls and not ls[-1].endswith('\n'): ls[-1] += '\n'
     return ''.join(difflib.unified_diff(old_l, new_l, f'a/{path}', f'b/{path}', n=context))
 
-# %% ../nbs/01_diffs.ipynb #f2d86ae5
+# %% ../nbs/01_diffs.ipynb #bd0b5da5
 _HUNK = re.compile(r'^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@')
 
 def _parse_hunks(diff):
@@ -72,9 +72,10 @@ def _parse_hunks(diff):
         elif raw.startswith(('--- ', '+++ ')): cur = None                # next file's header
         else: raise DiffError(f"malformed diff line {raw[:60]!r}: every hunk line starts with ' ', '-' or '+'")
     if not hunks: raise DiffError("no hunk found: a unified diff needs '@@ -l,n +l,n @@' headers")
+    if any(not old and not new for _, old, new in hunks): raise DiffError("a hunk has no lines: nothing to change")
     return hunks
 
-# %% ../nbs/01_diffs.ipynb #5ba65e4d
+# %% ../nbs/01_diffs.ipynb #8bdd0eea
 def _locate(lines, block, hint):
     "Start index of `block` in `lines`: at `hint` if it matches there, else its unique (or nearest) occurrence."
     n = len(block)
@@ -101,7 +102,7 @@ def apply_diff(source:str, diff:str) -> str:
     "Apply a unified diff to `source` atomically."
     return apply_edits(source, edits_from_diff(source, diff))
 
-# %% ../nbs/01_diffs.ipynb #c9418491
+# %% ../nbs/01_diffs.ipynb #7d15750f
 _BLOCK = re.compile(r'<{5,9} SEARCH\n(.*?)\n?={5,9}\n(.*?)\n?>{5,9} REPLACE', re.S)
 
 def parse_search_replace(text:str):
@@ -125,7 +126,7 @@ def edits_from_search_replace(source:str, text:str):
         edits.append(Edit(hits[0], hits[0] + len(block), tuple(replace.split('\n')) if replace else ()))
     return edits
 
-# %% ../nbs/01_diffs.ipynb #69573b52
+# %% ../nbs/01_diffs.ipynb #3eeb37d6
 def _extract_diff(text):
     "The diff inside a reply: the fenced block that holds hunks, else from the first header to the last diff line."
     for block in re.findall(r'^```[\w-]*\n(.*?)^```', text, re.S | re.M):
@@ -149,7 +150,7 @@ def compile_error(source:str, filename:str='train.py'):
     except SyntaxError as e: return f"{filename}:{e.lineno}: {e.msg}"
     return None
 
-# %% ../nbs/01_diffs.ipynb #63e19484
+# %% ../nbs/01_diffs.ipynb #f07b7148
 def edit_distance(a:str, b:str) -> float:
     "Line-level Levenshtein distance between two sources over the longer one's line count, in [0, 1]."
     x, y = a.splitlines(), b.splitlines()

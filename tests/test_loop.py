@@ -1,0 +1,103 @@
+"""The research loop end to end through the CLI, with real train.py runs of a few seconds: a short campaign,
+SIGKILL of the driver at random moments with resume, and the stop file. Also many kinds of bad actions."""
+import os, random, signal, sqlite3, subprocess, sys, time
+from pathlib import Path
+import pytest
+from conftest import ROOT
+
+CLI = [sys.executable, '-c', 'import sys; from autoresearch_rl.cli import main; sys.exit(main())']
+
+def cli(args, cache, timeout=900, **kw):
+    env = {k: v for k, v in os.environ.items() if not k.startswith('AUTORESEARCH_')}
+    env['AUTORESEARCH_CACHE'] = str(cache)
+    return subprocess.run(CLI + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, **kw)
+
+def consistent(runs, tag):
+    "Ledger rows and the git branch agree: ids 1..n, at most one interrupted, every kept row's commit on the branch."
+    from autoresearch_rl.ledger import Ledger, GitBranch
+    led = Ledger(Path(runs) / tag / 'ledger.db')
+    rows = led.rows(done_only=False)
+    assert [r['id'] for r in rows] == list(range(1, len(rows) + 1))
+    assert len(led.pending()) <= 1 and all(r['id'] == max(x['id'] for x in rows) for r in rows if r['state'] != 'done')
+    git = GitBranch(Path(runs) / tag / 'repo', tag)
+    led.reconcile(git)                        # what a resume does first
+    kept = [r for r in led.rows() if r['kept']]
+    assert all(git.find(r['id']) == r['commit_sha'] for r in kept)
+    if kept: assert git.code() == kept[-1]['code']
+    log = git._git('log', git.branch, '--format=%B').stdout
+    assert sorted(int(l.split(': ')[1]) for l in log.splitlines() if l.startswith('Experiment: ')) == [r['id'] for r in kept]
+    led.close()
+    return rows
+
+@pytest.fixture(scope='module')
+def cache(tmp_path_factory):
+    from conftest import run
+    c = tmp_path_factory.mktemp('loopcache')
+    assert run(['-m', 'frozen.prepare'], c).returncode == 0
+    return c
+
+BASE = ['--budget', '3', '--baseline-seeds', '2', '--confirm-seeds', '1', '--no-selfeval']
+
+def test_short_campaign(cache, tmp_path):
+    runs = str(tmp_path / 'runs')
+    r = cli(['run', '--policy', 'random', '--experiments', '4', '--tag', 'e2e', '--runs-dir', runs] + BASE, cache)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'stopped: 4 experiments done' in r.stdout and 'best val_bpb:' in r.stdout
+    rows = consistent(runs, 'e2e')
+    assert len(rows) == 4 and rows[0]['description'] == 'baseline' and len(rows[0]['seed_bpbs']) == 2
+    assert all(r['status'] in ('ok', 'syntax', 'crash', 'diverged', 'timeout') for r in rows)
+    s = cli(['status', '--tag', 'e2e', '--runs-dir', runs], cache)
+    assert s.returncode == 0 and 'baseline' in s.stdout
+    out = tmp_path / 'results.tsv'
+    t = cli(['export-tsv', '--tag', 'e2e', '--runs-dir', runs, '--out', str(out)], cache)
+    assert t.returncode == 0 and len(out.read_text().splitlines()) == 5
+    again = cli(['run', '--tag', 'e2e', '--runs-dir', runs] + BASE, cache)   # exists: refused without --resume
+    assert again.returncode == 2 and 'pass --resume' in again.stderr
+
+def test_sigkill_and_resume(cache, tmp_path):
+    runs, rng = str(tmp_path / 'runs'), random.Random(7)
+    args = ['run', '--policy', 'random', '--tag', 'kill', '--runs-dir', runs, '--resume', '--budget', '1',
+            '--baseline-seeds', '2', '--confirm-seeds', '1', '--no-selfeval']
+    env = {k: v for k, v in os.environ.items() if not k.startswith('AUTORESEARCH_')}
+    env['AUTORESEARCH_CACHE'] = str(cache)
+    for trial in range(6):
+        p = subprocess.Popen(CLI + args + ['--experiments', '12'], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(2, 14))
+        os.killpg(p.pid, signal.SIGKILL)      # the driver and everything it started, at a random instant
+        p.wait()
+        if (Path(runs) / 'kill' / 'ledger.db').exists(): consistent(runs, 'kill')
+    r = cli(args + ['--experiments', '8'], cache)
+    assert r.returncode == 0, r.stderr[-2000:]
+    rows = consistent(runs, 'kill')
+    assert len(rows) >= 8 and all(r['state'] == 'done' for r in rows)
+
+def test_stop_file(cache, tmp_path):
+    runs = tmp_path / 'runs'
+    (runs / 'stopme').mkdir(parents=True)
+    (runs / 'stopme' / 'STOP').touch()
+    r = cli(['run', '--tag', 'stopme', '--runs-dir', str(runs)] + BASE, cache)
+    assert r.returncode == 0 and 'stopped: stop file' in r.stdout
+
+BAD_ACTIONS = [
+    ('prose only', 'make the model better', 'neither a unified diff'),
+    ('hunk header only', '@@ -1,1 +1,1 @@\n', 'a hunk has no lines'),
+    ('wrong context', '@@ -30,1 +30,1 @@\n-DEPTH = 99\n+DEPTH = 3\n', 'not found in the code'),
+    ('garbage line in hunk', '@@ -1,3 +1,3 @@\n """\n?? what\n-Pretrain a small GPT\n', 'malformed diff line'),
+    ('search not found', '<<<<<<< SEARCH\nNOT IN FILE\n=======\nx\n>>>>>>> REPLACE\n', 'not found in the code'),
+    ('search ambiguous', '<<<<<<< SEARCH\n\n=======\nx\n>>>>>>> REPLACE\n', 'SEARCH'),
+    ('empty search', '<<<<<<< SEARCH\n=======\nx\n>>>>>>> REPLACE\n', 'SEARCH'),
+]
+
+@pytest.mark.parametrize('name,action,message', BAD_ACTIONS, ids=[b[0] for b in BAD_ACTIONS])
+def test_bad_actions(name, action, message):
+    from autoresearch_rl.diffs import apply_action, DiffError
+    src = (ROOT / 'train.py').read_text()
+    with pytest.raises(DiffError, match=message): apply_action(src, action)
+
+def test_edit_that_breaks_syntax_is_caught():
+    from autoresearch_rl.diffs import apply_action, compile_error
+    src = (ROOT / 'train.py').read_text()
+    new = apply_action(src, '<<<<<<< SEARCH\nDEPTH = 8 if ON_GPU_PROFILE else 2          # transformer layers\n'
+                            '=======\nDEPTH = (8 if\n>>>>>>> REPLACE\n')
+    assert compile_error(new).startswith('train.py:')
