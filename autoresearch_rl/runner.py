@@ -6,7 +6,7 @@
 __all__ = ['STATUSES', 'PROGRESS_RE', 'RunnerConfig', 'Outcome', 'network_isolation_prefix', 'Experiment', 'TrustedEvaluator',
            'trusted_evaluator', 'run_experiment']
 
-# %% ../nbs/04_runner.ipynb #f3a04d46
+# %% ../nbs/04_runner.ipynb #61e1a7d8
 import atexit, hashlib, json, math, os, re, select, shutil, signal, subprocess, sys, tempfile, threading, time
 from collections import deque
 from dataclasses import dataclass, field, asdict
@@ -14,7 +14,7 @@ from pathlib import Path
 from fastcore.basics import patch_to
 import frozen
 
-# %% ../nbs/04_runner.ipynb #ea274204
+# %% ../nbs/04_runner.ipynb #90c6d5b8
 STATUSES = ('ok', 'crash', 'timeout', 'aborted', 'diverged', 'invalid', 'tampered')
 
 @dataclass
@@ -32,6 +32,7 @@ class RunnerConfig:
     keep_workdir: bool = False         # keep each experiment's directory (model export, log) after the run
     python: str = sys.executable       # interpreter for train.py and the trusted evaluator
     persistent_evaluator: bool = True  # one warm trusted evaluator per campaign (else a fresh process per run)
+    handover: str = 'torchscript'      # model hand-over format: 'torchscript' (fast) or 'export' (torch.export)
     frozen_dir: str = None             # the pristine frozen/ (default: the installed package)
 
 @dataclass
@@ -58,7 +59,7 @@ class Outcome:
     summary: dict = field(default_factory=dict)    # the stats train.py handed over
     se_commentary: list = field(default_factory=list)  # the self-evaluator's decisions, one line each
 
-# %% ../nbs/04_runner.ipynb #97c05306
+# %% ../nbs/04_runner.ipynb #1bb7f1e4
 _NET_PREFIX = None
 
 def network_isolation_prefix():
@@ -73,7 +74,7 @@ def network_isolation_prefix():
             except (OSError, subprocess.TimeoutExpired): pass
     return list(_NET_PREFIX)
 
-# %% ../nbs/04_runner.ipynb #eea1df6c
+# %% ../nbs/04_runner.ipynb #f62ff762
 def _group_rss_mb(pgid):
     "Total resident memory (MB) of the processes in process group `pgid` (Linux /proc; 0 elsewhere)."
     total = 0
@@ -94,7 +95,7 @@ def _kill_group(pgid):
     try: os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError): pass
 
-# %% ../nbs/04_runner.ipynb #9c2977ff
+# %% ../nbs/04_runner.ipynb #055ed264
 PROGRESS_RE = re.compile(r'^' + re.escape(frozen.PROGRESS_PREFIX))
 _MAX_LINE = 64 << 10
 
@@ -111,7 +112,7 @@ def _frozen_changes(copy, pristine):
     a, b = digest(copy), digest(pristine)
     return sorted(n for n in a.keys() | b.keys() if a.get(n) != b.get(n))
 
-# %% ../nbs/04_runner.ipynb #20ddde2d
+# %% ../nbs/04_runner.ipynb #cae24683
 class Experiment:
     "One running train.py: start it, stream its progress, abort it, wait for its Outcome."
     def __init__(self, source:str, config:RunnerConfig=None, seed:int=0, callbacks=()):
@@ -133,7 +134,9 @@ class Experiment:
         self.pristine = _pristine_frozen(self.cfg)
         _copy_frozen(self.pristine, self.dir / 'frozen')
         (self.dir / 'train.py').write_text(self.source)
-        self.handover = self.dir / 'model.pt2'
+        if self.cfg.handover not in ('torchscript', 'export'):
+            raise ValueError(f"handover={self.cfg.handover!r}: choose 'torchscript' or 'export'")
+        self.handover = self.dir / ('model.pt2' if self.cfg.handover == 'export' else 'model.ts')
         env = {k: v for k, v in os.environ.items() if not k.startswith('AUTORESEARCH_')}
         env.update(AUTORESEARCH_PROFILE=self.profile.name, AUTORESEARCH_TIME_BUDGET_S=repr(self.budget_s),
                    AUTORESEARCH_SEED=str(self.seed), AUTORESEARCH_CACHE=str(frozen.cache_dir(self.profile.name).parent),
@@ -158,7 +161,7 @@ class Experiment:
             if self.killed_as is None: self.killed_as, self.kill_reason = status, reason
         _kill_group(self.pgid)
 
-# %% ../nbs/04_runner.ipynb #a8e25c66
+# %% ../nbs/04_runner.ipynb #8446f555
 @patch_to(Experiment)
 def _read(self):
     "Drain the experiment's output in bounded chunks; parse progress lines; keep a bounded tail."
@@ -203,7 +206,7 @@ def _watchdog(self):
                                   f'{self.cfg.startup_allowance_s:g} s allowance)')
         time.sleep(0.2)
 
-# %% ../nbs/04_runner.ipynb #c002ac16
+# %% ../nbs/04_runner.ipynb #28fd88dc
 _PRINTED_BPB = re.compile(r'^val_bpb:\s*([-+0-9.eEinfa]+)\s*$', re.M)
 
 def _printed_val_bpb(text):
@@ -282,7 +285,7 @@ def _trusted_eval(self):
         return dict(valid=False, error=f'trusted evaluator failed (exit {r.returncode}): {last}'[:500])
     return json.loads(result.read_text())
 
-# %% ../nbs/04_runner.ipynb #b8c16e37
+# %% ../nbs/04_runner.ipynb #d84d53a4
 @patch_to(Experiment)
 def wait(self) -> Outcome:
     "Wait for the run to end, reap its process group, verify frozen/, evaluate through the trusted path."
@@ -328,7 +331,7 @@ def wait(self) -> Outcome:
     if not self.cfg.keep_workdir: shutil.rmtree(self.dir, ignore_errors=True)
     return o
 
-# %% ../nbs/04_runner.ipynb #c4ba880a
+# %% ../nbs/04_runner.ipynb #00d19bcb
 def run_experiment(source:str, config:RunnerConfig=None, seed:int=0, selfeval=None, callbacks=()) -> Outcome:
     "Run one train.py source to its Outcome; `selfeval` (a SelfEvaluator) may abort it early."
     def judge(exp, rec):

@@ -1,16 +1,18 @@
 """Harness overhead per experiment: everything but training (start-up, export, trusted evaluation), as a fraction
-of the budget, with the warm evaluator and with a fresh evaluator process per run, measured side by side.
+of the budget, for three set-ups measured side by side: warm evaluator + TorchScript hand-over (the default),
+warm evaluator + torch.export, and a fresh evaluator process per run + torch.export (the first design).
 
     python bench/harness_overhead.py [--budget 60] [--runs 3]
 
-Runs the default train.py through autoresearch_rl.runner, alternating the two modes so that machine noise hits
-both alike. Prints a table last and writes harness_overhead.csv.
+Runs the default train.py through autoresearch_rl.runner, interleaving the set-ups so that machine noise hits
+all alike. Prints a table last and writes harness_overhead.csv.
 """
 import argparse, csv, statistics
 from pathlib import Path
 from autoresearch_rl.runner import RunnerConfig, run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
+MODES = [('warm + torchscript', True, 'torchscript'), ('warm + export', True, 'export'), ('fresh + export', False, 'export')]
 
 def main():
     ap = argparse.ArgumentParser()
@@ -20,11 +22,11 @@ def main():
     src = (ROOT / 'train.py').read_text()
     rows = []
     for i in range(args.runs):
-        for warm in (True, False):
-            o = run_experiment(src, RunnerConfig(budget_s=args.budget, persistent_evaluator=warm), seed=i)
+        for mode, warm, handover in MODES:
+            o = run_experiment(src, RunnerConfig(budget_s=args.budget, persistent_evaluator=warm, handover=handover), seed=i)
             export_s = o.summary.get('export_seconds', float('nan'))
             startup_s = o.startup_s if o.startup_s is not None else float('nan')
-            row = dict(mode='warm evaluator' if warm else 'fresh evaluator', seed=i, status=o.status, val_bpb=o.val_bpb,
+            row = dict(mode=mode, seed=i, status=o.status, val_bpb=o.val_bpb,
                        training_s=o.training_s, startup_s=startup_s, export_s=export_s, eval_s=o.eval_s,
                        total_s=o.total_s, overhead_s=o.total_s - o.training_s)
             rows.append(row)
@@ -34,7 +36,7 @@ def main():
         w.writeheader(); w.writerows(rows)
     print(f'\n| mode | runs | start-up s | export s | trusted eval s | overhead s | overhead / budget | duty cycle |')
     print('|---|---|---|---|---|---|---|---|')
-    for mode in ('warm evaluator', 'fresh evaluator'):
+    for mode, _, _ in MODES:
         rs = [r for r in rows if r['mode'] == mode and r['status'] == 'ok']
         if not rs: continue
         med = lambda k: statistics.median(r[k] for r in rs)

@@ -108,3 +108,9 @@ def test_one_giant_line_is_capped(runner):
     o = go(runner, before_loop('import sys\nsys.stdout.write("y" * 30_000_000)\nsys.stdout.write("\\n")'),
            max_output_bytes=5 << 20)
     assert o.status == 'ok' and len(o.log_tail) < 100_000
+
+def test_export_handover_format(runner):
+    o = go(runner, SRC, handover='export')
+    assert o.status == 'ok' and 2 < o.val_bpb < 4 and o.summary['export_seconds'] > 0
+    with pytest.raises(ValueError, match="choose 'torchscript' or 'export'"):
+        runner.Experiment(SRC, runner.RunnerConfig(handover='onnx')).start()
