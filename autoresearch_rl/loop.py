@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['CampaignConfig', 'Campaign']
 
-# %% ../nbs/08_loop.ipynb #e311935e
+# %% ../nbs/08_loop.ipynb #2a41fa7d
 import math, os, signal, statistics, subprocess, threading, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -14,11 +14,11 @@ import frozen
 from .diffs import DiffError, apply_action, compile_error, render_diff, edit_distance
 from .mdp import ExperimentSummary, State, build_state, RewardConfig, reward, Terminate
 from .selfeval import SEConfig, SelfEvaluator, end_loss
-from .runner import RunnerConfig, run_experiment
+from .runner import RunnerConfig, LocalExecutor
 from .ledger import Ledger, GitBranch, LedgerError
 from .policies import Action, Policy
 
-# %% ../nbs/08_loop.ipynb #8618d129
+# %% ../nbs/08_loop.ipynb #3374abc6
 @dataclass
 class CampaignConfig:
     "A campaign. Flat, one comment per field."
@@ -40,13 +40,13 @@ class CampaignConfig:
     history_k: int = 32                # experiments in the state's sliding window (eq. 5)
     top_k: int = 5                     # best experiments always kept in the state
 
-# %% ../nbs/08_loop.ipynb #d80c47b0
+# %% ../nbs/08_loop.ipynb #d8564c27
 def _default_train_py():
     return Path(frozen.__file__).resolve().parent.parent / 'train.py'
 
 class Campaign:
     "Algorithm 1 over a ledger and a git branch; `step()` runs one iteration, `run()` runs until TERMINATE."
-    def __init__(self, policy:Policy, config:CampaignConfig=None, runner:RunnerConfig=None, callbacks=()):
+    def __init__(self, policy:Policy, config:CampaignConfig=None, runner:RunnerConfig=None, callbacks=(), executor=None):
         self.policy, self.cfg = policy, config or CampaignConfig()
         cfg = self.cfg
         if cfg.acceptance not in ('confirm', 'greedy'):
@@ -65,6 +65,7 @@ class Campaign:
         self.runner_cfg = runner or RunnerConfig()
         self.runner_cfg.budget_s, self.runner_cfg.profile = self.budget_s, self.profile.name
         self.runner_cfg.workdir = self.runner_cfg.workdir or str(self.dir / 'work')
+        self.executor = executor or LocalExecutor(self.runner_cfg)
         self.callbacks, self.stop_requested = list(callbacks), False
         self.t_open = time.time()
 
@@ -92,7 +93,7 @@ class Campaign:
             os.replace(tmp, repo)
         return repo
 
-# %% ../nbs/08_loop.ipynb #9dcec881
+# %% ../nbs/08_loop.ipynb #f60bb2d0
 def _summary(row):
     return ExperimentSummary(row['id'], row['description'] or '', row['diff'] or '', row['status'], row['val_bpb'],
                              row['reward'] or 0.0, bool(row['kept']), row['commentary'] or '',
@@ -126,7 +127,7 @@ def compute_s(self): return sum((r['timings'] or {}).get('training_s') or 0 for 
 @patch_to(Campaign)
 def wall_s(self): return self.ledger.get_meta('wall_s', 0.0) + (time.time() - self.t_open)
 
-# %% ../nbs/08_loop.ipynb #b174dc49
+# %% ../nbs/08_loop.ipynb #d81212e2
 @patch_to(Campaign)
 def _save_wall(self):
     now = time.time()
@@ -136,8 +137,8 @@ def _save_wall(self):
 @patch_to(Campaign)
 def _run(self, code, seed, selfeval=None):
     cbs = [cb for cb in self.callbacks if getattr(cb, 'on_progress', None)]
-    return run_experiment(code, self.runner_cfg, seed=seed, selfeval=selfeval,
-                          callbacks=[lambda exp, rec, cb=cb: cb.on_progress(exp, rec) for cb in cbs])
+    job = self.executor.submit(code, seed, selfeval, [lambda exp, rec, cb=cb: cb.on_progress(exp, rec) for cb in cbs])
+    return self.executor.wait(job)
 
 @patch_to(Campaign)
 def _selfeval(self):
@@ -158,7 +159,7 @@ def _baseline(self):
     exp_id = self.ledger.propose(code, '', 'baseline', self.policy.name)
     return self._measure(exp_id, code, Action('baseline'), None, baseline=True)
 
-# %% ../nbs/08_loop.ipynb #0d084241
+# %% ../nbs/08_loop.ipynb #d1887784
 @patch_to(Campaign)
 def _measure(self, exp_id, code, action, state, baseline=False):
     "Run experiment `exp_id`, decide keep/revert, record it, update the policy; return its summary."
@@ -203,7 +204,7 @@ def _measure(self, exp_id, code, action, state, baseline=False):
     if not baseline: self._learn(state, action, r)
     return summary
 
-# %% ../nbs/08_loop.ipynb #8a5d0f25
+# %% ../nbs/08_loop.ipynb #a136995e
 @patch_to(Campaign)
 def _learn(self, state, action, r):
     "Update the policy from one transition and save its state with the ledger."
@@ -236,7 +237,7 @@ def step(self):
                                  parent=self.best()[0])
     return self._measure(exp_id, code, action, state)
 
-# %% ../nbs/08_loop.ipynb #187dfb50
+# %% ../nbs/08_loop.ipynb #e61a7696
 @patch_to(Campaign)
 def run(self, progress_bar=True):
     "Run until TERMINATE (or SIGINT/SIGTERM, or the stop file); return the reason it stopped."

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['STATUSES', 'PROGRESS_RE', 'RunnerConfig', 'Outcome', 'network_isolation_prefix', 'Experiment', 'TrustedEvaluator',
-           'trusted_evaluator', 'run_experiment']
+           'trusted_evaluator', 'run_experiment', 'LocalExecutor']
 
-# %% ../nbs/04_runner.ipynb #61e1a7d8
+# %% ../nbs/04_runner.ipynb #fb4be874
 import atexit, hashlib, json, math, os, re, select, shutil, signal, subprocess, sys, tempfile, threading, time
 from collections import deque
 from dataclasses import dataclass, field, asdict
@@ -14,7 +14,7 @@ from pathlib import Path
 from fastcore.basics import patch_to
 import frozen
 
-# %% ../nbs/04_runner.ipynb #90c6d5b8
+# %% ../nbs/04_runner.ipynb #5a3ce9db
 STATUSES = ('ok', 'crash', 'timeout', 'aborted', 'diverged', 'invalid', 'tampered')
 
 @dataclass
@@ -59,7 +59,7 @@ class Outcome:
     summary: dict = field(default_factory=dict)    # the stats train.py handed over
     se_commentary: list = field(default_factory=list)  # the self-evaluator's decisions, one line each
 
-# %% ../nbs/04_runner.ipynb #1bb7f1e4
+# %% ../nbs/04_runner.ipynb #ae19a409
 _NET_PREFIX = None
 
 def network_isolation_prefix():
@@ -74,7 +74,7 @@ def network_isolation_prefix():
             except (OSError, subprocess.TimeoutExpired): pass
     return list(_NET_PREFIX)
 
-# %% ../nbs/04_runner.ipynb #f62ff762
+# %% ../nbs/04_runner.ipynb #771c3074
 def _group_rss_mb(pgid):
     "Total resident memory (MB) of the processes in process group `pgid` (Linux /proc; 0 elsewhere)."
     total = 0
@@ -95,7 +95,7 @@ def _kill_group(pgid):
     try: os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError): pass
 
-# %% ../nbs/04_runner.ipynb #055ed264
+# %% ../nbs/04_runner.ipynb #331dfc4f
 PROGRESS_RE = re.compile(r'^' + re.escape(frozen.PROGRESS_PREFIX))
 _MAX_LINE = 64 << 10
 
@@ -112,7 +112,7 @@ def _frozen_changes(copy, pristine):
     a, b = digest(copy), digest(pristine)
     return sorted(n for n in a.keys() | b.keys() if a.get(n) != b.get(n))
 
-# %% ../nbs/04_runner.ipynb #cae24683
+# %% ../nbs/04_runner.ipynb #97561694
 class Experiment:
     "One running train.py: start it, stream its progress, abort it, wait for its Outcome."
     def __init__(self, source:str, config:RunnerConfig=None, seed:int=0, callbacks=()):
@@ -161,7 +161,7 @@ class Experiment:
             if self.killed_as is None: self.killed_as, self.kill_reason = status, reason
         _kill_group(self.pgid)
 
-# %% ../nbs/04_runner.ipynb #8446f555
+# %% ../nbs/04_runner.ipynb #b7b6c547
 @patch_to(Experiment)
 def _read(self):
     "Drain the experiment's output in bounded chunks; parse progress lines; keep a bounded tail."
@@ -206,7 +206,7 @@ def _watchdog(self):
                                   f'{self.cfg.startup_allowance_s:g} s allowance)')
         time.sleep(0.2)
 
-# %% ../nbs/04_runner.ipynb #28fd88dc
+# %% ../nbs/04_runner.ipynb #93c51b6b
 _PRINTED_BPB = re.compile(r'^val_bpb:\s*([-+0-9.eEinfa]+)\s*$', re.M)
 
 def _printed_val_bpb(text):
@@ -285,7 +285,7 @@ def _trusted_eval(self):
         return dict(valid=False, error=f'trusted evaluator failed (exit {r.returncode}): {last}'[:500])
     return json.loads(result.read_text())
 
-# %% ../nbs/04_runner.ipynb #d84d53a4
+# %% ../nbs/04_runner.ipynb #f968fa66
 @patch_to(Experiment)
 def wait(self) -> Outcome:
     "Wait for the run to end, reap its process group, verify frozen/, evaluate through the trusted path."
@@ -331,13 +331,49 @@ def wait(self) -> Outcome:
     if not self.cfg.keep_workdir: shutil.rmtree(self.dir, ignore_errors=True)
     return o
 
-# %% ../nbs/04_runner.ipynb #00d19bcb
-def run_experiment(source:str, config:RunnerConfig=None, seed:int=0, selfeval=None, callbacks=()) -> Outcome:
-    "Run one train.py source to its Outcome; `selfeval` (a SelfEvaluator) may abort it early."
+# %% ../nbs/04_runner.ipynb #54c0d16c
+def _with_judge(callbacks, selfeval):
+    "Callbacks plus, when a SelfEvaluator is given, one that feeds it and aborts on its word."
     def judge(exp, rec):
         d = selfeval.observe(rec['elapsed_s'], rec['loss'])
         if d is None: return
         exp.se_commentary.append(d.reason)
         if d.abort: exp.abort(d.reason)
-    cbs = list(callbacks) + ([judge] if selfeval is not None else [])
-    return Experiment(source, config, seed, cbs).start().wait()
+    return list(callbacks) + ([judge] if selfeval is not None else [])
+
+def run_experiment(source:str, config:RunnerConfig=None, seed:int=0, selfeval=None, callbacks=()) -> Outcome:
+    "Run one train.py source to its Outcome; `selfeval` (a SelfEvaluator) may abort it early."
+    return Experiment(source, config, seed, _with_judge(callbacks, selfeval)).start().wait()
+
+# %% ../nbs/04_runner.ipynb #0bc26cd8
+class LocalExecutor:
+    "Background experiments on this machine: submit / poll / wait / cancel."
+    def __init__(self, config:RunnerConfig=None, max_parallel:int=1):
+        self.cfg, self.max_parallel, self.jobs = config or RunnerConfig(), max_parallel, {}
+
+    def running(self): return [j for j, (_, _, box) in self.jobs.items() if 'outcome' not in box]
+
+    def submit(self, source:str, seed:int=0, selfeval=None, callbacks=()) -> int:
+        "Start an experiment in the background; returns its job id."
+        if len(self.running()) >= self.max_parallel:
+            raise RuntimeError(f'{self.max_parallel} experiment(s) already running: poll, wait or cancel first')
+        exp = Experiment(source, self.cfg, seed, _with_judge(callbacks, selfeval)).start()
+        box = {}
+        waiter = threading.Thread(target=lambda: box.setdefault('outcome', exp.wait()), daemon=True)
+        waiter.start()
+        job = len(self.jobs) + 1
+        self.jobs[job] = (exp, waiter, box)
+        return job
+
+    def poll(self, job:int):
+        "The job's Outcome once finished, else None."
+        return self.jobs[job][2].get('outcome')
+
+    def wait(self, job:int, timeout:float=None):
+        "Block until the job finishes (or `timeout` seconds pass); its Outcome, or None on timeout."
+        self.jobs[job][1].join(timeout)
+        return self.poll(job)
+
+    def cancel(self, job:int, reason:str='cancelled'):
+        "Abort a running job: its whole process group ends within a second; its status becomes 'aborted'."
+        if self.poll(job) is None: self.jobs[job][0].abort(reason)
