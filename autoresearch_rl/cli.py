@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['POLICIES', 'parser', 'main']
 
-# %% ../nbs/11_cli.ipynb #e0fb59b5
+# %% ../nbs/11_cli.ipynb #4a9a5586
 import argparse, re, sys
 from pathlib import Path
 import frozen
@@ -14,7 +14,7 @@ from .mdp import Terminate
 from .policies import HumanBaseline, RandomSearch
 from .loop import Campaign, CampaignConfig
 
-# %% ../nbs/11_cli.ipynb #02345ea9
+# %% ../nbs/11_cli.ipynb #6997d221
 POLICIES = {'human': lambda seed: HumanBaseline(), 'random': lambda seed: RandomSearch(seed=seed)}
 
 def _positive(kind):
@@ -30,7 +30,7 @@ def _tag(text):
         raise argparse.ArgumentTypeError(f'{text!r}: use letters, digits, ".", "_" and "-" (at most 64)')
     return text
 
-# %% ../nbs/11_cli.ipynb #63b9a540
+# %% ../nbs/11_cli.ipynb #efb2557b
 def parser():
     ap = argparse.ArgumentParser(prog='autoresearch-rl', description='Autonomous research on train.py, recorded in a ledger.')
     sub = ap.add_subparsers(dest='command', required=True)
@@ -58,7 +58,7 @@ def parser():
         if name == 'export-tsv': p.add_argument('--out', default='results.tsv')
     return ap
 
-# %% ../nbs/11_cli.ipynb #ae86f3ec
+# %% ../nbs/11_cli.ipynb #ac582724
 def _fail(msg):
     print(f'autoresearch-rl: error: {msg}', file=sys.stderr)
     return 2
@@ -81,7 +81,7 @@ def _best_line(ledger):
     kept = [r for r in ledger.rows() if r['kept'] and r['val_bpb'] is not None]
     return f"best val_bpb: {kept[-1]['val_bpb']:.4f} (experiment {kept[-1]['id']}: {kept[-1]['description']})" if kept else 'no result yet'
 
-# %% ../nbs/11_cli.ipynb #3a6886b5
+# %% ../nbs/11_cli.ipynb #feb01c2d
 def main(argv=None):
     "Entry point of the `autoresearch-rl` console script; returns the exit code."
     args = parser().parse_args(argv)
@@ -111,4 +111,4 @@ def _run(args):
     why = camp.run()
     print(f'stopped: {why}'); print(_table(camp.ledger)); print(_best_line(camp.ledger))
     camp.close()
-    return 0
+    return 1 if why.startswith('the baseline failed') else 0

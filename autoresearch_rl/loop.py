@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['CampaignConfig', 'Campaign']
 
-# %% ../nbs/08_loop.ipynb #2a41fa7d
+# %% ../nbs/08_loop.ipynb #fb70e7a8
 import math, os, signal, statistics, subprocess, threading, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -18,7 +18,7 @@ from .runner import RunnerConfig, LocalExecutor
 from .ledger import Ledger, GitBranch, LedgerError
 from .policies import Action, Policy
 
-# %% ../nbs/08_loop.ipynb #3374abc6
+# %% ../nbs/08_loop.ipynb #b3ee88f5
 @dataclass
 class CampaignConfig:
     "A campaign. Flat, one comment per field."
@@ -40,7 +40,7 @@ class CampaignConfig:
     history_k: int = 32                # experiments in the state's sliding window (eq. 5)
     top_k: int = 5                     # best experiments always kept in the state
 
-# %% ../nbs/08_loop.ipynb #d8564c27
+# %% ../nbs/08_loop.ipynb #72e5dac8
 def _default_train_py():
     return Path(frozen.__file__).resolve().parent.parent / 'train.py'
 
@@ -53,7 +53,7 @@ class Campaign:
             raise ValueError(f"acceptance={cfg.acceptance!r}: choose 'confirm' or 'greedy'")
         self.profile = frozen.get_profile(cfg.profile)
         self.budget_s = float(cfg.budget_s or self.profile.time_budget_s)
-        self.dir = Path(cfg.runs_dir) / cfg.tag
+        self.dir = Path(cfg.runs_dir).resolve() / cfg.tag
         self.dir.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(self.dir / 'ledger.db')
         self._check_identity()
@@ -93,7 +93,7 @@ class Campaign:
             os.replace(tmp, repo)
         return repo
 
-# %% ../nbs/08_loop.ipynb #f60bb2d0
+# %% ../nbs/08_loop.ipynb #ac54adae
 def _summary(row):
     return ExperimentSummary(row['id'], row['description'] or '', row['diff'] or '', row['status'], row['val_bpb'],
                              row['reward'] or 0.0, bool(row['kept']), row['commentary'] or '',
@@ -127,7 +127,7 @@ def compute_s(self): return sum((r['timings'] or {}).get('training_s') or 0 for 
 @patch_to(Campaign)
 def wall_s(self): return self.ledger.get_meta('wall_s', 0.0) + (time.time() - self.t_open)
 
-# %% ../nbs/08_loop.ipynb #d81212e2
+# %% ../nbs/08_loop.ipynb #56d8c28a
 @patch_to(Campaign)
 def _save_wall(self):
     now = time.time()
@@ -145,9 +145,9 @@ def _selfeval(self):
     "A SelfEvaluator built from the completed runs so far (None when disabled)."
     if not self.cfg.selfeval: return None
     done = [r for r in self.ledger.rows() if r['status'] == 'ok' and r['val_bpb'] is not None and r['curve']]
-    if not done: return None
-    ratios = [r['val_bpb'] / end_loss([c[0] for c in r['curve']], [c[1] for c in r['curve']], self.budget_s)
-              for r in done]
+    ends = [end_loss([c[0] for c in r['curve']], [c[1] for c in r['curve']], self.budget_s) for r in done]
+    ratios = [r['val_bpb'] / e for r, e in zip(done, ends) if e]
+    if not ratios: return None
     best = min(done, key=lambda r: r['val_bpb'])
     ref = ([c[0] for c in best['curve']], [c[1] for c in best['curve']])
     return SelfEvaluator(self.budget_s, [r['val_bpb'] for r in done], statistics.median(ratios), ref,
@@ -159,7 +159,7 @@ def _baseline(self):
     exp_id = self.ledger.propose(code, '', 'baseline', self.policy.name)
     return self._measure(exp_id, code, Action('baseline'), None, baseline=True)
 
-# %% ../nbs/08_loop.ipynb #d1887784
+# %% ../nbs/08_loop.ipynb #1a4548f2
 @patch_to(Campaign)
 def _measure(self, exp_id, code, action, state, baseline=False):
     "Run experiment `exp_id`, decide keep/revert, record it, update the policy; return its summary."
@@ -204,7 +204,7 @@ def _measure(self, exp_id, code, action, state, baseline=False):
     if not baseline: self._learn(state, action, r)
     return summary
 
-# %% ../nbs/08_loop.ipynb #a136995e
+# %% ../nbs/08_loop.ipynb #57e9ddbd
 @patch_to(Campaign)
 def _learn(self, state, action, r):
     "Update the policy from one transition and save its state with the ledger."
@@ -237,7 +237,7 @@ def step(self):
                                  parent=self.best()[0])
     return self._measure(exp_id, code, action, state)
 
-# %% ../nbs/08_loop.ipynb #e61a7696
+# %% ../nbs/08_loop.ipynb #e6a5377f
 @patch_to(Campaign)
 def run(self, progress_bar=True):
     "Run until TERMINATE (or SIGINT/SIGTERM, or the stop file); return the reason it stopped."
@@ -256,6 +256,9 @@ def run(self, progress_bar=True):
             why = term.reason(self.history(), b[2] if b else None, self.wall_s(), self.compute_s(), self.stop_requested)
             if why: return why
             s = self.step()
+            if s.description == 'baseline' and not s.kept:
+                return (f'the baseline failed ({s.status}: {s.commentary[:300]}); fix {self.git.repo / "train.py"} '
+                        'and resume')
             for cb in self.callbacks:
                 if getattr(cb, 'on_experiment', None): cb.on_experiment(self, s)
             if bar is not None:

@@ -6,7 +6,7 @@
 __all__ = ['STATUSES', 'PROGRESS_RE', 'RunnerConfig', 'Outcome', 'network_isolation_prefix', 'Experiment', 'TrustedEvaluator',
            'trusted_evaluator', 'run_experiment', 'LocalExecutor']
 
-# %% ../nbs/04_runner.ipynb #fb4be874
+# %% ../nbs/04_runner.ipynb #5eb0e50b
 import atexit, hashlib, json, math, os, re, select, shutil, signal, subprocess, sys, tempfile, threading, time
 from collections import deque
 from dataclasses import dataclass, field, asdict
@@ -14,7 +14,7 @@ from pathlib import Path
 from fastcore.basics import patch_to
 import frozen
 
-# %% ../nbs/04_runner.ipynb #5a3ce9db
+# %% ../nbs/04_runner.ipynb #2d8e3755
 STATUSES = ('ok', 'crash', 'timeout', 'aborted', 'diverged', 'invalid', 'tampered')
 
 @dataclass
@@ -59,7 +59,7 @@ class Outcome:
     summary: dict = field(default_factory=dict)    # the stats train.py handed over
     se_commentary: list = field(default_factory=list)  # the self-evaluator's decisions, one line each
 
-# %% ../nbs/04_runner.ipynb #ae19a409
+# %% ../nbs/04_runner.ipynb #830b53e2
 _NET_PREFIX = None
 
 def network_isolation_prefix():
@@ -74,7 +74,7 @@ def network_isolation_prefix():
             except (OSError, subprocess.TimeoutExpired): pass
     return list(_NET_PREFIX)
 
-# %% ../nbs/04_runner.ipynb #771c3074
+# %% ../nbs/04_runner.ipynb #1121ae7c
 def _group_rss_mb(pgid):
     "Total resident memory (MB) of the processes in process group `pgid` (Linux /proc; 0 elsewhere)."
     total = 0
@@ -95,7 +95,7 @@ def _kill_group(pgid):
     try: os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError): pass
 
-# %% ../nbs/04_runner.ipynb #331dfc4f
+# %% ../nbs/04_runner.ipynb #0f1a2559
 PROGRESS_RE = re.compile(r'^' + re.escape(frozen.PROGRESS_PREFIX))
 _MAX_LINE = 64 << 10
 
@@ -112,7 +112,7 @@ def _frozen_changes(copy, pristine):
     a, b = digest(copy), digest(pristine)
     return sorted(n for n in a.keys() | b.keys() if a.get(n) != b.get(n))
 
-# %% ../nbs/04_runner.ipynb #97561694
+# %% ../nbs/04_runner.ipynb #4f04c8fd
 class Experiment:
     "One running train.py: start it, stream its progress, abort it, wait for its Outcome."
     def __init__(self, source:str, config:RunnerConfig=None, seed:int=0, callbacks=()):
@@ -130,7 +130,7 @@ class Experiment:
         "Make the work directory, copy frozen/, and launch train.py in its own session."
         parent = Path(self.cfg.workdir) if self.cfg.workdir else None
         if parent: parent.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix='exp-', dir=parent))
+        self.dir = Path(tempfile.mkdtemp(prefix='exp-', dir=parent)).resolve()   # absolute: the child's cwd is inside
         self.pristine = _pristine_frozen(self.cfg)
         _copy_frozen(self.pristine, self.dir / 'frozen')
         (self.dir / 'train.py').write_text(self.source)
@@ -161,7 +161,7 @@ class Experiment:
             if self.killed_as is None: self.killed_as, self.kill_reason = status, reason
         _kill_group(self.pgid)
 
-# %% ../nbs/04_runner.ipynb #b7b6c547
+# %% ../nbs/04_runner.ipynb #b49bdb1e
 @patch_to(Experiment)
 def _read(self):
     "Drain the experiment's output in bounded chunks; parse progress lines; keep a bounded tail."
@@ -206,7 +206,7 @@ def _watchdog(self):
                                   f'{self.cfg.startup_allowance_s:g} s allowance)')
         time.sleep(0.2)
 
-# %% ../nbs/04_runner.ipynb #93c51b6b
+# %% ../nbs/04_runner.ipynb #1eee5273
 _PRINTED_BPB = re.compile(r'^val_bpb:\s*([-+0-9.eEinfa]+)\s*$', re.M)
 
 def _printed_val_bpb(text):
@@ -285,7 +285,7 @@ def _trusted_eval(self):
         return dict(valid=False, error=f'trusted evaluator failed (exit {r.returncode}): {last}'[:500])
     return json.loads(result.read_text())
 
-# %% ../nbs/04_runner.ipynb #f968fa66
+# %% ../nbs/04_runner.ipynb #b40c7a18
 @patch_to(Experiment)
 def wait(self) -> Outcome:
     "Wait for the run to end, reap its process group, verify frozen/, evaluate through the trusted path."
@@ -331,7 +331,7 @@ def wait(self) -> Outcome:
     if not self.cfg.keep_workdir: shutil.rmtree(self.dir, ignore_errors=True)
     return o
 
-# %% ../nbs/04_runner.ipynb #54c0d16c
+# %% ../nbs/04_runner.ipynb #f20e4641
 def _with_judge(callbacks, selfeval):
     "Callbacks plus, when a SelfEvaluator is given, one that feeds it and aborts on its word."
     def judge(exp, rec):
@@ -345,7 +345,7 @@ def run_experiment(source:str, config:RunnerConfig=None, seed:int=0, selfeval=No
     "Run one train.py source to its Outcome; `selfeval` (a SelfEvaluator) may abort it early."
     return Experiment(source, config, seed, _with_judge(callbacks, selfeval)).start().wait()
 
-# %% ../nbs/04_runner.ipynb #0bc26cd8
+# %% ../nbs/04_runner.ipynb #56c4369e
 class LocalExecutor:
     "Background experiments on this machine: submit / poll / wait / cancel."
     def __init__(self, config:RunnerConfig=None, max_parallel:int=1):

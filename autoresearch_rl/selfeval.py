@@ -6,14 +6,14 @@
 __all__ = ['power_law', 'Forecast', 'fit_power_law', 'reference_forecast', 'sprt_bound', 'sprt_llr', 'SEConfig', 'Decision',
            'SelfEvaluator', 'throughput_gain', 'sample_complexity', 'end_loss', 'replay_campaign', 'summarize_replay']
 
-# %% ../nbs/03_selfeval.ipynb #f174cd29
+# %% ../nbs/03_selfeval.ipynb #b4e44526
 import math
 from dataclasses import dataclass, field
 import numpy as np
 from fastcore.basics import patch_to
 from scipy.optimize import curve_fit
 
-# %% ../nbs/03_selfeval.ipynb #00383827
+# %% ../nbs/03_selfeval.ipynb #9ed51b5d
 def power_law(t, a, b, c):
     "Eq. (6): $a t^{-b} + c$."
     return a * np.power(t, -b) + c
@@ -26,7 +26,7 @@ class Forecast:
     method: str
     n_points: int
 
-# %% ../nbs/03_selfeval.ipynb #31aac7e9
+# %% ../nbs/03_selfeval.ipynb #7afbdccc
 def fit_power_law(t, loss, t_end:float, min_points:int=8):
     "Least-squares fit of eq. (6) to `(t, loss)`; its value at `t_end` with a delta-method sd; None if it cannot fit."
     t, loss = np.asarray(t, float), np.asarray(loss, float)
@@ -44,7 +44,7 @@ def fit_power_law(t, loss, t_end:float, min_points:int=8):
     var = float(grad @ pcov @ grad) if np.all(np.isfinite(pcov)) else np.inf
     return Forecast(mean, math.sqrt(max(var, 0.0)), 'power_law', len(t))
 
-# %% ../nbs/03_selfeval.ipynb #7fa80658
+# %% ../nbs/03_selfeval.ipynb #c6756bc3
 def _window_mean(t, loss, t_at, width):
     sel = (t <= t_at) & (t > t_at - width)
     if sel.sum() < 2: return None, None
@@ -63,7 +63,7 @@ def reference_forecast(t, loss, ref_t, ref_loss, budget_s:float, kappa:float=0.1
     sd = math.sqrt(cur_se ** 2 + ref_se ** 2 + (kappa * (1 - p)) ** 2)
     return Forecast(ref_end + cur - ref, sd, 'reference', len(t))
 
-# %% ../nbs/03_selfeval.ipynb #d400ea6c
+# %% ../nbs/03_selfeval.ipynb #2118ea52
 def sprt_bound(beta:float) -> float:
     "Wald's upper boundary $\log((1-\beta)/\beta)$: abort when the log-likelihood ratio reaches it."
     if not 0 < beta < 0.5: raise ValueError(f"beta={beta}: the false-abort rate must lie in (0, 0.5)")
@@ -73,7 +73,7 @@ def sprt_llr(z:float, sd:float, tau:float, delta:float) -> float:
     "Log-likelihood ratio of 'bad' (ends at τ+δ) over 'good' (ends at τ−δ) for one forecast z ± sd."
     return 2 * delta * (z - tau) / max(sd, 1e-9) ** 2
 
-# %% ../nbs/03_selfeval.ipynb #dcf8d72c
+# %% ../nbs/03_selfeval.ipynb #92cc305d
 @dataclass
 class SEConfig:
     "Self-evaluator settings (paper §5)."
@@ -99,7 +99,7 @@ class Decision:
     llr: float = 0.0
     reason: str = ''
 
-# %% ../nbs/03_selfeval.ipynb #3eaeb1fc
+# %% ../nbs/03_selfeval.ipynb #9e6544a2
 class SelfEvaluator:
     "Watches one run's loss curve; `observe` returns a Decision at each check, None in between."
     def __init__(self, budget_s:float, history_bpb, bpb_per_loss:float, reference=None, sigma_h:float=None,
@@ -126,7 +126,7 @@ class SelfEvaluator:
         while self.next_check <= elapsed_s: self.next_check += self.dt_s
         return self.check()
 
-# %% ../nbs/03_selfeval.ipynb #81546f58
+# %% ../nbs/03_selfeval.ipynb #b6e840ac
 @patch_to(SelfEvaluator)
 def forecast(self):
     "Forecast of the final training loss, converted to val_bpb units (None when there is too little data)."
@@ -164,7 +164,7 @@ def check(self):
     self.decisions.append(d)
     return d
 
-# %% ../nbs/03_selfeval.ipynb #881b1b03
+# %% ../nbs/03_selfeval.ipynb #64b438f8
 def throughput_gain(p_bad:float, mu_abort:float) -> float:
     "Eq. (9): experiments per unit time with early aborts, relative to none."
     if not (0 <= p_bad <= 1 and 0 <= mu_abort <= 1): raise ValueError("p_bad and mu_abort are fractions in [0, 1]")
@@ -175,10 +175,13 @@ def sample_complexity(p_min:float, delta:float) -> float:
     if not (0 < p_min < 1 and 0 < delta < 1): raise ValueError("p_min and delta must lie in (0, 1)")
     return math.log(delta) / math.log(1 - p_min)
 
-# %% ../nbs/03_selfeval.ipynb #e5d6e7ca
+# %% ../nbs/03_selfeval.ipynb #a92f11e0
 def end_loss(t, loss, budget_s:float, window_frac:float=0.1):
-    "Mean training loss over the last `window_frac` of the budget: a run's final loss, with the noise averaged."
-    return _window_mean(np.asarray(t, float), np.asarray(loss, float), float(t[-1]), window_frac * budget_s)[0]
+    "Mean training loss over the last `window_frac` of the budget (at least the last 3 points): a run's final loss."
+    t, loss = np.asarray(t, float), np.asarray(loss, float)
+    if len(loss) == 0: return None
+    mean = _window_mean(t, loss, float(t[-1]), window_frac * budget_s)[0]
+    return mean if mean is not None else float(loss[-3:].mean())
 
 def replay_campaign(runs, config:SEConfig=None, sigma_h:float=None):
     "Per-run outcomes of the self-evaluator replayed over `runs` (dicts with curve, val_bpb, budget_s), in order."

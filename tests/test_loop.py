@@ -7,10 +7,10 @@ from conftest import ROOT
 
 CLI = [sys.executable, '-c', 'import sys; from autoresearch_rl.cli import main; sys.exit(main())']
 
-def cli(args, cache, timeout=900, **kw):
+def cli(args, cache, timeout=900, cwd=ROOT):
     env = {k: v for k, v in os.environ.items() if not k.startswith('AUTORESEARCH_')}
     env['AUTORESEARCH_CACHE'] = str(cache)
-    return subprocess.run(CLI + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, **kw)
+    return subprocess.run(CLI + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 def consistent(runs, tag):
     "Ledger rows and the git branch agree: ids 1..n, at most one interrupted, every kept row's commit on the branch."
@@ -39,8 +39,9 @@ def cache(tmp_path_factory):
 BASE = ['--budget', '3', '--baseline-seeds', '2', '--confirm-seeds', '1', '--no-selfeval']
 
 def test_short_campaign(cache, tmp_path):
-    runs = str(tmp_path / 'runs')
-    r = cli(['run', '--policy', 'random', '--experiments', '4', '--tag', 'e2e', '--runs-dir', runs] + BASE, cache)
+    runs = str(tmp_path / 'runs')                 # the campaign itself is started with a relative --runs-dir
+    r = cli(['run', '--policy', 'random', '--experiments', '4', '--tag', 'e2e', '--runs-dir', 'runs'] + BASE, cache,
+            cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'stopped: 4 experiments done' in r.stdout and 'best val_bpb:' in r.stdout
     rows = consistent(runs, 'e2e')
@@ -101,3 +102,10 @@ def test_edit_that_breaks_syntax_is_caught():
     new = apply_action(src, '<<<<<<< SEARCH\nDEPTH = 8 if ON_GPU_PROFILE else 2          # transformer layers\n'
                             '=======\nDEPTH = (8 if\n>>>>>>> REPLACE\n')
     assert compile_error(new).startswith('train.py:')
+
+def test_failing_baseline_stops_the_campaign(cache, tmp_path):
+    bad = tmp_path / 'train.py'
+    bad.write_text((ROOT / 'train.py').read_text().replace('import frozen\n', 'import frozen\nraise SystemExit("broken baseline")\n', 1))
+    r = cli(['run', '--tag', 'badbase', '--runs-dir', str(tmp_path / 'runs'), '--train-py', str(bad)] + BASE, cache)
+    assert r.returncode == 1 and 'the baseline failed (crash' in r.stdout and 'broken baseline' in r.stdout
+    assert r.stdout.count('baseline  crash') == 1     # one failed baseline, not a loop of them
