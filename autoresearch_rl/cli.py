@@ -12,10 +12,13 @@ import frozen
 from .ledger import Ledger, LedgerError
 from .mdp import Terminate
 from .policies import HumanBaseline, RandomSearch
+from .edit_ppo import EditPPO
 from .loop import Campaign, CampaignConfig
 
 # %% ../nbs/11_cli.ipynb #6997d221
-POLICIES = {'human': lambda seed: HumanBaseline(), 'random': lambda seed: RandomSearch(seed=seed)}
+POLICIES = {'edit-ppo': lambda seed, profile: EditPPO(seed=seed, profile=profile),   # the default agent
+            'random': lambda seed, profile: RandomSearch(seed=seed),
+            'human': lambda seed, profile: HumanBaseline()}
 
 def _positive(kind):
     def parse(text):
@@ -35,7 +38,7 @@ def parser():
     ap = argparse.ArgumentParser(prog='autoresearch-rl', description='Autonomous research on train.py, recorded in a ledger.')
     sub = ap.add_subparsers(dest='command', required=True)
     run = sub.add_parser('run', help='start or resume a campaign')
-    run.add_argument('--policy', default='random', help=f'one of: {", ".join(sorted(POLICIES))}')
+    run.add_argument('--policy', default='edit-ppo', help=f'one of: {", ".join(sorted(POLICIES))}')
     run.add_argument('--profile', default=None, choices=sorted(frozen.PROFILES), help='frozen profile (default cpu)')
     run.add_argument('--budget', type=_positive(float), default=None, help="training seconds per experiment")
     run.add_argument('--experiments', type=_positive(int), default=None, help='stop at this many experiments')
@@ -105,7 +108,7 @@ def _run(args):
                          profile=args.profile, budget_s=args.budget, seed=args.seed, baseline_seeds=args.baseline_seeds,
                          acceptance=args.acceptance, confirm_seeds=args.confirm_seeds, selfeval=not args.no_selfeval,
                          terminate=term)
-    camp = Campaign(POLICIES[args.policy](args.seed), cfg)
+    camp = Campaign(POLICIES[args.policy](args.seed, frozen.get_profile(args.profile).name), cfg)
     print(f'campaign {args.tag}: policy {args.policy}, profile {camp.profile.name}, budget {camp.budget_s:g} s; '
           f'stop with Ctrl-C or `touch {term.stop_file}`', flush=True)
     why = camp.run()

@@ -14,7 +14,7 @@ import frozen
 from .diffs import DiffError, apply_action, compile_error, render_diff, edit_distance
 from .mdp import ExperimentSummary, State, build_state, RewardConfig, reward, Terminate
 from .selfeval import SEConfig, SelfEvaluator, end_loss
-from .runner import RunnerConfig, LocalExecutor
+from .runner import RunnerConfig, LocalExecutor, warm_up
 from .ledger import Ledger, GitBranch, LedgerError
 from .policies import Action, Policy
 
@@ -246,6 +246,7 @@ def run(self, progress_bar=True):
     handlers = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM): handlers[sig] = signal.signal(sig, request_stop)
+    if isinstance(self.executor, LocalExecutor): warm_up(self.runner_cfg)  # helpers import torch now, in parallel
     bar = None
     if progress_bar:
         from tqdm.auto import tqdm

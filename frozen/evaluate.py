@@ -27,11 +27,20 @@ def _autocast(device):
     enabled = device.type == 'cuda' or (device.type == 'cpu' and cpu_bf16_supported())
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=enabled)
 
+def eval_batch_size(device, seq_len, vocab_size):
+    """Rows per evaluation batch: 16 on accelerators; on CPU as many as keep one batch's logits within 16 MiB,
+    so that they stay in cache (measured here: 8 rows of 256 x 2048 logits evaluate 1.5x faster than 16). The
+    batch size changes only the order of summation, never which tokens count."""
+    if torch.device(device).type != 'cpu': return 16
+    return max(1, (4 << 20) // (seq_len * vocab_size))
+
 @torch.no_grad()
-def bpb_sums(model, tokens, token_bytes, seq_len, n_rows, batch_size=16, device='cpu'):
+def bpb_sums(model, tokens, token_bytes, seq_len, n_rows, batch_size=None, device='cpu'):
     "Total nats and total bytes of the first `n_rows` rows of `tokens` (targets with 0 bytes excluded)."
     device = torch.device(device)
-    token_bytes = torch.tensor(np.asarray(token_bytes), dtype=torch.int64, device=device)
+    token_bytes = np.asarray(token_bytes)
+    batch_size = batch_size or eval_batch_size(device, seq_len, len(token_bytes))
+    token_bytes = torch.tensor(token_bytes, dtype=torch.int64, device=device)
     window = np.arange(seq_len + 1)
     total_nats, total_bytes = 0.0, 0
     for first in range(0, n_rows, batch_size):
@@ -45,7 +54,7 @@ def bpb_sums(model, tokens, token_bytes, seq_len, n_rows, batch_size=16, device=
         total_bytes += nbytes.sum().item()
     return total_nats, total_bytes
 
-def evaluate_bpb(model, batch_size=16, device=None, profile=None):
+def evaluate_bpb(model, batch_size=None, device=None, profile=None):
     "val_bpb of `model` on the pinned validation tokens of the prepared data."
     meta = load_meta(profile)
     device = device or next(model.parameters()).device
