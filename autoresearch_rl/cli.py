@@ -16,9 +16,19 @@ from .edit_ppo import EditPPO
 from .loop import Campaign, CampaignConfig
 
 # %% ../nbs/11_cli.ipynb #6997d221
-POLICIES = {'edit-ppo': lambda seed, profile: EditPPO(seed=seed, profile=profile),   # the default agent
-            'random': lambda seed, profile: RandomSearch(seed=seed),
-            'human': lambda seed, profile: HumanBaseline()}
+def _lm_policy(seed, profile, lm_model=None, **_):
+    from autoresearch_rl.lm_policy import LMPolicy, LMPolicyConfig
+    return LMPolicy(LMPolicyConfig(model=lm_model), seed=seed)
+
+def _chat(seed, profile, base_url=None, chat_model=None, api_key_env='OPENAI_API_KEY', **_):
+    from autoresearch_rl.chat import ChatProposer, ChatConfig
+    return ChatProposer(ChatConfig(base_url=base_url, model=chat_model, api_key_env=api_key_env))
+
+POLICIES = {'edit-ppo': lambda seed, profile, **_: EditPPO(seed=seed, profile=profile),   # the default agent
+            'random': lambda seed, profile, **_: RandomSearch(seed=seed),
+            'human': lambda seed, profile, **_: HumanBaseline(),
+            'lm-ppo': _lm_policy,                  # the paper's agent: LM + LoRA + PPO (slow on a CPU)
+            'chat': _chat}                         # greedy LLM baseline on an OpenAI-compatible endpoint
 
 def _positive(kind):
     def parse(text):
@@ -54,6 +64,10 @@ def parser():
     run.add_argument('--confirm-seeds', type=int, default=2)
     run.add_argument('--no-selfeval', action='store_true', help='never abort runs early')
     run.add_argument('--seed', type=int, default=0)
+    run.add_argument('--lm-model', default=None, help='lm-ppo: Hugging Face id or folder (default: bundled SmolLM2-135M)')
+    run.add_argument('--base-url', default=None, help='chat: OpenAI-compatible endpoint (default $OPENAI_BASE_URL)')
+    run.add_argument('--chat-model', default=None, help='chat: model name (default $AUTORESEARCH_CHAT_MODEL)')
+    run.add_argument('--api-key-env', default='OPENAI_API_KEY', help='chat: the environment variable holding the key')
     run.add_argument('--resume', action='store_true', help='continue the campaign with this tag')
     for name in ('status', 'export-tsv'):
         p = sub.add_parser(name, help='the ledger as a table' if name == 'status' else "write autoresearch's results.tsv")
@@ -108,7 +122,10 @@ def _run(args):
                          profile=args.profile, budget_s=args.budget, seed=args.seed, baseline_seeds=args.baseline_seeds,
                          acceptance=args.acceptance, confirm_seeds=args.confirm_seeds, selfeval=not args.no_selfeval,
                          terminate=term)
-    camp = Campaign(POLICIES[args.policy](args.seed, frozen.get_profile(args.profile).name), cfg)
+    try: policy = POLICIES[args.policy](args.seed, frozen.get_profile(args.profile).name, lm_model=args.lm_model,
+                                        base_url=args.base_url, chat_model=args.chat_model, api_key_env=args.api_key_env)
+    except (ValueError, FileNotFoundError, ImportError) as e: return _fail(f'policy {args.policy}: {e}')
+    camp = Campaign(policy, cfg)
     print(f'campaign {args.tag}: policy {args.policy}, profile {camp.profile.name}, budget {camp.budget_s:g} s; '
           f'stop with Ctrl-C or `touch {term.stop_file}`', flush=True)
     why = camp.run()

@@ -148,9 +148,17 @@ def _selfeval(self):
     ends = [end_loss([c[0] for c in r['curve']], [c[1] for c in r['curve']], self.budget_s) for r in done]
     ratios = [r['val_bpb'] / e for r, e in zip(done, ends) if e]
     if not ratios: return None
-    best = min(done, key=lambda r: r['val_bpb'])
+    # bpb* is the confirmed best (what acceptance asks a run to beat), not the luckiest single seed, and σ_h is
+    # never below the seed noise measured on the baseline: with a short budget the seed spread is large, and an
+    # evaluator anchored on a lucky run with the spread of a few similar runs aborted almost everything (seen at a
+    # 10 s budget with another job on the CPU: 25 of 29 runs aborted, none kept).
+    b = self.best()
+    best = next((r for r in done if r['id'] == b[0]), None) or min(done, key=lambda r: r['val_bpb'])
     ref = ([c[0] for c in best['curve']], [c[1] for c in best['curve']])
-    return SelfEvaluator(self.budget_s, [r['val_bpb'] for r in done], statistics.median(ratios), ref,
+    hist = [r['val_bpb'] for r in done]
+    sigma = statistics.stdev(hist) if len(hist) > 1 else None
+    if self.noise_sd(): sigma = max(sigma or 0.0, self.noise_sd())
+    return SelfEvaluator(self.budget_s, hist, statistics.median(ratios), ref, sigma_h=sigma, best_bpb=b[2],
                          config=self.cfg.se or SEConfig())
 
 @patch_to(Campaign)
@@ -226,6 +234,7 @@ def step(self):
         code = state.best_code if action.edit is None else apply_action(state.best_code, action.edit)
         error = compile_error(code)
     except DiffError as e: code, error = state.best_code, str(e)
+    if (action.info or {}).get('error'): error = action.info['error']   # the policy could not propose (e.g. endpoint down)
     if error:                                               # -p_syntax, nothing runs, c* unchanged
         exp_id = self.ledger.propose(state.best_code, str(action.edit)[:2000], action.description, self.policy.name)
         r, parts = reward('syntax', cfg=self.cfg.reward or RewardConfig())

@@ -103,14 +103,15 @@ class Decision:
 class SelfEvaluator:
     "Watches one run's loss curve; `observe` returns a Decision at each check, None in between."
     def __init__(self, budget_s:float, history_bpb, bpb_per_loss:float, reference=None, sigma_h:float=None,
-                 config:SEConfig=None):
+                 config:SEConfig=None, best_bpb:float=None):
         self.cfg = config or SEConfig()
         if self.cfg.method not in ('reference', 'power_law'):
             raise ValueError(f"method={self.cfg.method!r}: choose 'reference' or 'power_law'")
         self.budget_s, self.bpb_per_loss = float(budget_s), float(bpb_per_loss)
         hist = np.asarray([h for h in history_bpb if h is not None and np.isfinite(h)], float)
         self.ready = len(hist) >= self.cfg.min_history
-        self.best = float(hist.min()) if len(hist) else float('nan')
+        # bpb*: what a run must beat (default the history's best; a campaign passes its confirmed best)
+        self.best = float(best_bpb) if best_bpb is not None else (float(hist.min()) if len(hist) else float('nan'))
         self.sigma_h = float(sigma_h) if sigma_h is not None else (float(hist.std(ddof=1)) if len(hist) > 1 else float('nan'))
         self.tau = self.best + self.cfg.alpha * self.sigma_h                       # eq. (7)
         self.delta = self.cfg.delta_sd * self.sigma_h
