@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['ChatConfig', 'ChatProposer', 'local_model_folder']
 
-# %% ../nbs/07c_chat.ipynb #46a05883
+# %% ../nbs/07c_chat.ipynb #2a04ca4f
 import os, time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +13,7 @@ from .diffs import apply_action, compile_error, DiffError
 from .policies import Policy, Action
 from .lm_policy import build_messages, _default_program, _describe
 
-# %% ../nbs/07c_chat.ipynb #1dbef30d
+# %% ../nbs/07c_chat.ipynb #6a8eadf7
 @dataclass
 class ChatConfig:
     "An OpenAI-compatible chat endpoint. Flat, one comment per field."
@@ -31,7 +31,7 @@ class ChatConfig:
 
 def _fit_messages(state, program, cfg):
     "Messages with as much recent history as fits in max_prompt_chars."
-    recent = [h for h in reversed(state.recent) if h.index > 0][:cfg.history]
+    recent = [h for h in reversed(state.recent) if h.description != 'baseline'][:cfg.history]
     size = lambda m: sum(len(x['content']) for x in m)
     base = build_messages(state, program, [])
     if size(base) > cfg.max_prompt_chars:
@@ -102,7 +102,7 @@ class ChatProposer(Policy):
                 return Action(_describe(text), text, 'chat', dict(reply=text[:20_000]))
         return Action(f'chat: unusable reply ({why[:150]})', text, 'chat', dict(error=f'unusable reply: {why}'[:500]))
 
-# %% ../nbs/07c_chat.ipynb #06787a52
+# %% ../nbs/07c_chat.ipynb #0525fe0d
 def local_model_folder(dest=None) -> str:
     "The bundled SmolLM2-135M-Instruct as a Hugging Face folder (written once, offline), for `transformers serve`."
     import torch

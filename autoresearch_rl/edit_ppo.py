@@ -6,7 +6,7 @@
 __all__ = ['CATALOGUE', 'EDIT_PPO_CONFIG', 'read_constants', 'fmt_value', 'write_constant', 'Operator', 'action_table',
            'features', 'EditPPO']
 
-# %% ../nbs/07a_edit_ppo.ipynb #88fbeec2
+# %% ../nbs/07a_edit_ppo.ipynb #69589a67
 import ast, math, random
 from dataclasses import dataclass, field
 import torch
@@ -14,7 +14,7 @@ from .diffs import Edit, apply_edits, render_diff, compile_error
 from .policies import Policy, Action
 from .ppo import PPO, PPOConfig, CategoricalMLP
 
-# %% ../nbs/07a_edit_ppo.ipynb #47ace1c3
+# %% ../nbs/07a_edit_ppo.ipynb #25311d90
 def _assignments(code):
     "{NAME: ast.Assign} of the module-level single-name UPPER_CASE assignments (first one wins)."
     out = {}
@@ -62,7 +62,7 @@ def write_constant(code:str, name:str, value, profile:str='cpu') -> Edit:
     start, end = node.value.col_offset, node.value.end_col_offset
     return Edit(node.lineno - 1, node.lineno, (line[:start] + new_expr + line[end:],))
 
-# %% ../nbs/07a_edit_ppo.ipynb #0f0d92a0
+# %% ../nbs/07a_edit_ppo.ipynb #3cd31fb3
 @dataclass
 class Operator:
     "A typed edit: `fn(constants, arg) -> {NAME: new value}` or None where it does not apply."
@@ -134,7 +134,7 @@ def action_table(catalogue=None):
     "Every (operator, argument) pair, flattened: the policy's action space."
     return [(op, arg) for op in (catalogue or CATALOGUE) for arg in op.args]
 
-# %% ../nbs/07a_edit_ppo.ipynb #7b170e0d
+# %% ../nbs/07a_edit_ppo.ipynb #e21f7932
 # (constant, encoding): 'log' = ln(value) / 10, 'muon' = 1 for Muon, a number = value / that number
 _NUMERIC = [('LR', 'log'), ('MUON_LR', 'log'), ('DEPTH', 'log'), ('MODEL_DIM', 'log'), ('HEAD_DIM', 'log'),
             ('MLP_RATIO', 4), ('BATCH_SIZE', 'log'), ('QK_NORM', 1), ('LOGIT_SOFTCAP', 15), ('OPTIMIZER', 'muon'),
@@ -155,7 +155,7 @@ def features(state, catalogue=None, profile='cpu') -> list:
     "The observation vector of `state` (see above); its length is fixed by the catalogue."
     cat = catalogue or CATALOGUE
     names = [o.name for o in cat]
-    hist = [h for h in state.recent if h.index > 0]
+    hist = [h for h in state.recent if h.description != 'baseline']
     x = []
     for name in names:
         tries = [h for h in hist if h.operator == name]
@@ -168,12 +168,12 @@ def features(state, catalogue=None, profile='cpu') -> list:
           float(bool(last and _bad(last.status)))]
     consts = read_constants(state.best_code, profile)
     x += [_norm(consts.get(k), kind) for k, kind in _NUMERIC]
-    base = next((h.val_bpb for h in state.recent + state.top if h.index == 0 and h.val_bpb is not None), None)
+    base = next((h.val_bpb for h in state.recent + state.top if h.description == 'baseline' and h.val_bpb is not None), None)
     gain = (base - state.best_bpb) * 10 if base is not None and state.best_bpb is not None else 0.0
     x += [math.log1p(state.diagnostics.get('experiments', len(state.recent))) / 5, max(-5.0, min(5.0, gain))]
     return [max(-10.0, min(10.0, float(v))) if math.isfinite(v) else 0.0 for v in x]
 
-# %% ../nbs/07a_edit_ppo.ipynb #7c9dbfee
+# %% ../nbs/07a_edit_ppo.ipynb #47d5f0e4
 # An edit's reward arrives in the step that made it, so a short horizon (γ = 0.5) learns faster than 0.9: on the
 # synthetic problem below 4 of 5 seeds learned the rewarded operator within 60 proposals at γ = 0.5, 3 of 5 at 0.9.
 EDIT_PPO_CONFIG = PPOConfig(lr=3e-3, warmup_steps=10, rollout_steps=6, minibatch_size=3, update_epochs=4, gamma=0.5)

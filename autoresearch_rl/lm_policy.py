@@ -6,7 +6,7 @@
 __all__ = ['LM_PPO_CONFIG', 'ANSWER_FORMAT', 'LMPolicyConfig', 'default_gguf', 'load_lm', 'build_messages', 'build_prompt',
            'LMActorCritic', 'LMPolicy']
 
-# %% ../nbs/07b_lm_policy.ipynb #bb7fc302
+# %% ../nbs/07b_lm_policy.ipynb #be72eebf
 import importlib.util, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,7 @@ from .diffs import apply_action, compile_error, DiffError
 from .policies import Policy, Action
 from .ppo import PPO, PPOConfig
 
-# %% ../nbs/07b_lm_policy.ipynb #97ad8d31
+# %% ../nbs/07b_lm_policy.ipynb #3da01357
 @dataclass
 class LMPolicyConfig:
     "The language-model policy. Flat, one comment per field."
@@ -62,7 +62,7 @@ def load_lm(cfg:LMPolicyConfig=None):
     if tok.pad_token_id is None: tok.pad_token = tok.eos_token
     return tok, lm
 
-# %% ../nbs/07b_lm_policy.ipynb #2d1209d4
+# %% ../nbs/07b_lm_policy.ipynb #e5b0bf93
 def _default_program():
     for p in (Path.cwd() / 'program.md', Path(__file__).resolve().parents[1] / 'program.md'):
         if p.exists(): return p.read_text()
@@ -99,7 +99,7 @@ def build_prompt(state, program:str, tokenizer, max_tokens:int, max_history:int=
     def ids(hist):
         out = tokenizer.apply_chat_template(build_messages(state, program, hist), add_generation_prompt=True, tokenize=True)
         return list(out['input_ids'] if isinstance(out, dict) or hasattr(out, 'keys') else out)
-    recent = [h for h in reversed(state.recent) if h.index > 0][:max_history]
+    recent = [h for h in reversed(state.recent) if h.description != 'baseline'][:max_history]
     base = ids([])
     if len(base) > max_tokens:
         raise ValueError(f'the prompt without any history is {len(base)} tokens, more than the {max_tokens} available: '
@@ -112,7 +112,7 @@ def build_prompt(state, program:str, tokenizer, max_tokens:int, max_history:int=
         else: hi = mid - 1
     return (best if lo == 0 or len(best) > len(base) else base), lo
 
-# %% ../nbs/07b_lm_policy.ipynb #72e26416
+# %% ../nbs/07b_lm_policy.ipynb #89b17d34
 class LMActorCritic:
     "A causal LM with LoRA adapters and a value head: generate, and score (log-prob, entropy, value) for PPO."
     def __init__(self, model, tokenizer, cfg:LMPolicyConfig):
@@ -175,7 +175,7 @@ class LMActorCritic:
             lps.append(lp.mean()); ents.append(ent.mean()); vals.append(v)
         return torch.stack(lps), torch.stack(ents), torch.stack(vals)
 
-# %% ../nbs/07b_lm_policy.ipynb #c4f7b5c2
+# %% ../nbs/07b_lm_policy.ipynb #b6d77357
 def _describe(text):
     "The model's one-sentence rationale: the first line that is neither a diff nor a block marker."
     for line in text.splitlines():

@@ -109,3 +109,28 @@ def test_failing_baseline_stops_the_campaign(cache, tmp_path):
     r = cli(['run', '--tag', 'badbase', '--runs-dir', str(tmp_path / 'runs'), '--train-py', str(bad)] + BASE, cache)
     assert r.returncode == 1 and 'the baseline failed (crash' in r.stdout and 'broken baseline' in r.stdout
     assert r.stdout.count('baseline  crash') == 1     # one failed baseline, not a loop of them
+
+def test_edit_ppo_resume_keeps_learning_state(cache, tmp_path):
+    """The default agent through the CLI: every proposal applies; its PPO state (network, Adam moments, step
+    counters, the unfinished rollout) is saved in the ledger after each experiment and restored on --resume,
+    so learning continues where it stopped (rollouts of 6: one update after 6 proposals, the next after 12)."""
+    import io, torch
+    from autoresearch_rl.ledger import Ledger
+    runs = str(tmp_path / 'runs')
+    args = ['run', '--tag', 'ppo', '--runs-dir', runs, '--budget', '1', '--baseline-seeds', '1', '--confirm-seeds', '0',
+            '--no-selfeval']
+    def policy_state():
+        led = Ledger(Path(runs) / 'ppo' / 'ledger.db')
+        blob, _ = led.load_policy(); rows = led.rows(); led.close()
+        return torch.load(io.BytesIO(blob), weights_only=False), rows
+    r = cli(args + ['--experiments', '9'], cache)                 # baseline + 8 proposals
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'policy edit-ppo' in r.stdout
+    d, rows = policy_state()
+    assert (d['updates'], len(d['buffer']), d['steps']) == (1, 2, 8)   # 4 epochs x 2 minibatches of 3
+    assert all(row['status'] != 'syntax' and '=' in row['description'] for row in rows[1:])
+    r = cli(args + ['--experiments', '13', '--resume'], cache)    # 4 more: the 2 buffered + 4 = a full rollout
+    assert r.returncode == 0, r.stderr[-2000:]
+    d2, rows = policy_state()
+    assert len(rows) == 13 and (d2['updates'], len(d2['buffer']), d2['steps']) == (2, 0, 16)
+    assert not torch.equal(d['net']['pi.weight'], d2['net']['pi.weight'])
