@@ -31,7 +31,8 @@ def main():
     with tempfile.TemporaryDirectory() as runs:
         camp = Campaign(pol, CampaignConfig(tag='lm', runs_dir=runs, budget_s=args.budget, baseline_seeds=1, confirm_seeds=0,
                                             terminate=Terminate(max_experiments=args.proposals + 1)))
-        camp.run(progress_bar=False)
+        why = camp.run(progress_bar=False)
+        if why == 'stop requested': camp.close(); raise SystemExit('stopped by a signal')
         rows = camp.ledger.rows()
         camp.close()
     half = len(valid) // 2

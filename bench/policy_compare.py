@@ -32,7 +32,9 @@ def campaign(policy_name, seed, args, runs_dir):
                          baseline_seeds=2, confirm_seeds=1, terminate=Terminate(max_experiments=args.experiments))
     camp = Campaign(pol, cfg)
     t0 = time.time()
-    camp.run(progress_bar=False)
+    why = camp.run(progress_bar=False)
+    if why == 'stop requested':                  # SIGINT/SIGTERM: the campaign stopped cleanly; so does the bench
+        camp.close(); raise SystemExit('stopped by a signal')
     rows = camp.ledger.rows()
     best, trace = None, []
     for r in rows:
