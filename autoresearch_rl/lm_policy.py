@@ -6,7 +6,7 @@
 __all__ = ['LM_PPO_CONFIG', 'ANSWER_FORMAT', 'LMPolicyConfig', 'default_gguf', 'load_lm', 'build_messages', 'build_prompt',
            'LMActorCritic', 'LMPolicy']
 
-# %% ../nbs/07b_lm_policy.ipynb #be72eebf
+# %% ../nbs/07b_lm_policy.ipynb #5571eed2
 import importlib.util, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +16,7 @@ from .diffs import apply_action, compile_error, DiffError
 from .policies import Policy, Action
 from .ppo import PPO, PPOConfig
 
-# %% ../nbs/07b_lm_policy.ipynb #3da01357
+# %% ../nbs/07b_lm_policy.ipynb #dae0d830
 @dataclass
 class LMPolicyConfig:
     "The language-model policy. Flat, one comment per field."
@@ -62,7 +62,7 @@ def load_lm(cfg:LMPolicyConfig=None):
     if tok.pad_token_id is None: tok.pad_token = tok.eos_token
     return tok, lm
 
-# %% ../nbs/07b_lm_policy.ipynb #e5b0bf93
+# %% ../nbs/07b_lm_policy.ipynb #fc4e0866
 def _default_program():
     for p in (Path.cwd() / 'program.md', Path(__file__).resolve().parents[1] / 'program.md'):
         if p.exists(): return p.read_text()
@@ -112,7 +112,7 @@ def build_prompt(state, program:str, tokenizer, max_tokens:int, max_history:int=
         else: hi = mid - 1
     return (best if lo == 0 or len(best) > len(base) else base), lo
 
-# %% ../nbs/07b_lm_policy.ipynb #89b17d34
+# %% ../nbs/07b_lm_policy.ipynb #36a2095f
 class LMActorCritic:
     "A causal LM with LoRA adapters and a value head: generate, and score (log-prob, entropy, value) for PPO."
     def __init__(self, model, tokenizer, cfg:LMPolicyConfig):
@@ -142,16 +142,21 @@ class LMActorCritic:
 
     @torch.no_grad()
     def generate(self, prompt_ids, generator_seed:int):
-        "Sampled answer token ids (eos kept, padding dropped)."
+        """Sampled answer token ids (eos kept, padding dropped), their log-probs and the prompt's value, all from
+        the sampling pass itself: a second pass over a long prompt would double the cost of a proposal."""
         self.model.eval()
         torch.manual_seed(generator_seed)
         x = torch.tensor([prompt_ids], device=self.device)
         out = self.model.generate(input_ids=x, attention_mask=torch.ones_like(x), do_sample=True,
                                   temperature=self.cfg.temperature, top_k=0, top_p=1.0,
-                                  max_new_tokens=self.cfg.max_new_tokens, pad_token_id=self.tok.pad_token_id)
-        gen = out[0, len(prompt_ids):].tolist()
+                                  max_new_tokens=self.cfg.max_new_tokens, pad_token_id=self.tok.pad_token_id,
+                                  return_dict_in_generate=True, output_logits=True, output_hidden_states=True)
+        gen = out.sequences[0, len(prompt_ids):].tolist()
         if self.tok.eos_token_id in gen: gen = gen[:gen.index(self.tok.eos_token_id) + 1]
-        return gen
+        logits = torch.stack([l[0] for l in out.logits[:len(gen)]]).float() / self.cfg.temperature
+        logp = self._selective(logits, torch.tensor(gen, device=self.device))
+        value = self.value_head(out.hidden_states[0][-1][0, -1].float()).squeeze(-1)   # final layer, last prompt token
+        return gen, logp, value
 
     def score(self, prompt_ids, gen_ids, adapter=True):
         "Per-token log-probs and entropies of `gen_ids` after `prompt_ids`, and the value of the prompt."
@@ -175,7 +180,7 @@ class LMActorCritic:
             lps.append(lp.mean()); ents.append(ent.mean()); vals.append(v)
         return torch.stack(lps), torch.stack(ents), torch.stack(vals)
 
-# %% ../nbs/07b_lm_policy.ipynb #b6d77357
+# %% ../nbs/07b_lm_policy.ipynb #e74253ee
 def _describe(text):
     "The model's one-sentence rationale: the first line that is neither a diff nor a block marker."
     for line in text.splitlines():
@@ -213,9 +218,8 @@ class LMPolicy(Policy):
         obs = dict(ids=ids)
         for attempt in range(1 + self.cfg.resample):
             self.samples += 1
-            gen = self.net.generate(ids, self.seed * 100003 + self.samples)
+            gen, lp, v = self.net.generate(ids, self.seed * 100003 + self.samples)
             with torch.no_grad():
-                lp, _, v = self.net.score(ids, gen)
                 kl = (lp - self.net.score(ids, gen, adapter=False)[0]).mean().item() if self.cfg.kl_coef else 0.0
             text = self.tok.decode(gen, skip_special_tokens=True)
             info = dict(obs=obs, a=gen, logp=lp.mean().item(), value=v.item(), kl=kl, text=text)
