@@ -57,6 +57,8 @@ class Campaign:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(self.dir / 'ledger.db')
         self._check_identity()
+        self.ledger.set_meta('config', dict(selfeval=cfg.selfeval, seed=cfg.seed, baseline_seeds=cfg.baseline_seeds,
+                                            confirm_seeds=cfg.confirm_seeds, z=cfg.z))   # how it runs now (reports read it)
         self.git = GitBranch(self._repo(), cfg.tag)
         self.git.checkout()
         self.ledger.reconcile(self.git)
@@ -66,7 +68,7 @@ class Campaign:
         self.runner_cfg.budget_s, self.runner_cfg.profile = self.budget_s, self.profile.name
         self.runner_cfg.workdir = self.runner_cfg.workdir or str(self.dir / 'work')
         self.executor = executor or LocalExecutor(self.runner_cfg)
-        self.callbacks, self.stop_requested = list(callbacks), False
+        self.callbacks, self.stop_requested, self.current = list(callbacks), False, None
         self.t_open = time.time()
 
     def _check_identity(self):
@@ -172,6 +174,7 @@ def _baseline(self):
 def _measure(self, exp_id, code, action, state, baseline=False):
     "Run experiment `exp_id`, decide keep/revert, record it, update the policy; return its summary."
     cfg = self.cfg
+    self.current = dict(id=exp_id, description=action.description, started=time.time())   # for live views
     first = self._run(code, cfg.seed, None if baseline else self._selfeval())
     outs = [first]
     best = self.best()
@@ -260,6 +263,7 @@ def run(self, progress_bar=True):
     if progress_bar:
         from tqdm.auto import tqdm
         bar = tqdm(total=term.max_experiments, desc=f'campaign {self.cfg.tag}', unit='exp', initial=len(self.history()))
+    why = 'interrupted'
     try:
         while True:
             b = self.best()
@@ -277,6 +281,8 @@ def run(self, progress_bar=True):
     finally:
         if bar is not None: bar.close()
         for sig, h in handlers.items(): signal.signal(sig, h)
+        for cb in self.callbacks:
+            if getattr(cb, 'on_stop', None): cb.on_stop(self, why)
 
 @patch_to(Campaign)
 def close(self): self.ledger.close()

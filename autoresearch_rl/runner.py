@@ -263,7 +263,7 @@ class Experiment:
         self.curve, self.steps, self.first_progress_wall = [], 0, None
         self.tail, self.tail_size, self.read_bytes, self.last_record = deque(), 0, 0, None
         self.kill_reason, self.killed_as, self.peak_mb = None, None, 0.0
-        self.se_commentary = []
+        self.se_commentary, self.se_decisions = [], []     # the self-evaluator's words, and its Decisions
         self._lock = threading.Lock()
 
     def start(self):
@@ -506,7 +506,7 @@ def _with_judge(callbacks, selfeval):
     def judge(exp, rec):
         d = selfeval.observe(rec['elapsed_s'], rec['loss'])
         if d is None: return
-        exp.se_commentary.append(d.reason)
+        exp.se_commentary.append(d.reason); exp.se_decisions.append(d)
         if d.abort: exp.abort(d.reason)
     return list(callbacks) + ([judge] if selfeval is not None else [])
 
