@@ -135,7 +135,7 @@ def _run(args):
                                         base_url=args.base_url, chat_model=args.chat_model, api_key_env=args.api_key_env)
     except (ValueError, FileNotFoundError, ImportError) as e: return _fail(f'policy {args.policy}: {e}')
     stale = Path(term.stop_file)
-    if stale.exists():                      # a stop asked for earlier must not end the resumed campaign at once
+    if args.resume and stale.exists():      # a stop asked for earlier must not end the resumed campaign at once
         stale.unlink(); print(f'removed {stale} left by an earlier stop request', flush=True)
     from autoresearch_rl.dashboard import LiveFile
     camp = Campaign(policy, cfg)

@@ -78,6 +78,24 @@ the lines that replace them
 
 or as a unified diff (--- a/train.py, +++ b/train.py, @@ hunks)."""
 
+def _format_example(code:str) -> str:
+    "A worked example of the answer format on a real line of `code` (small models copy formats, not descriptions)."
+    from autoresearch_rl.policies import constants
+    consts = constants(code)
+    for name in sorted(consts, key=lambda k: 'LR' not in k):       # a learning rate if there is one
+        i, value = consts[name]
+        try: doubled = str(int(value) * 2)
+        except ValueError:
+            try: v = float(value)
+            except ValueError: continue
+            if not math.isfinite(v) or v == 0: continue
+            doubled = repr(v * 2)
+        line = code.splitlines()[i]
+        new = line.replace(value, doubled, 1)
+        return (f"\n\nFor example, to double {name}:\n\nDouble {name} to test a larger value.\n<<<<<<< SEARCH\n{line}\n"
+                f"=======\n{new}\n>>>>>>> REPLACE")
+    return ''
+
 def _experiment_line(h):
     bpb = f'{h.val_bpb:.4f}' if h.val_bpb is not None else '-'
     line = f"#{h.index} [{h.status}{', kept' if h.kept else ''}] val_bpb {bpb}, reward {h.reward:+.3f}: {h.description}"
@@ -91,7 +109,7 @@ def build_messages(state, program:str, history:list) -> list:
     user = [f'Current best train.py (val_bpb {state.best_bpb:.4f}):\n```python\n{state.best_code}\n```']
     if best is not None: user.append(f'Best experiment so far: {_experiment_line(best)}')
     if history: user.append('Recent experiments, newest first:\n' + '\n'.join(_experiment_line(h) for h in history))
-    user.append(ANSWER_FORMAT)
+    user.append(ANSWER_FORMAT + _format_example(state.best_code))
     return [dict(role='system', content=program), dict(role='user', content='\n\n'.join(user))]
 
 def build_prompt(state, program:str, tokenizer, max_tokens:int, max_history:int=12):

@@ -79,6 +79,12 @@ def test_stop_file(cache, tmp_path):
     (runs / 'stopme' / 'STOP').touch()
     r = cli(['run', '--tag', 'stopme', '--runs-dir', str(runs)] + BASE, cache)
     assert r.returncode == 0 and 'stopped: stop file' in r.stdout
+    # --resume means "continue": the STOP left by the earlier stop request is removed, and the campaign runs
+    r = cli(['run', '--tag', 'stopme', '--runs-dir', str(runs), '--resume', '--experiments', '1'] + BASE, cache)
+    assert r.returncode == 0 and 'removed' in r.stdout and 'stopped: 1 experiments done' in r.stdout, r.stdout[-2000:]
+    assert not (runs / 'stopme' / 'STOP').exists()
+    live = __import__('json').loads((runs / 'stopme' / 'live.json').read_text())     # the dashboard's live file
+    assert live['state'] == 'stopped' and live['tag'] == 'stopme'
 
 BAD_ACTIONS = [
     ('prose only', 'make the model better', 'neither a unified diff'),
