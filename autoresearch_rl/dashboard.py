@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['LiveFile', 'read_live', 'Dashboard']
 
-# %% ../nbs/10_dashboard.ipynb #d0c8003a
+# %% ../nbs/10_dashboard.ipynb #f3b7220d
 import io, json, os, threading, time
 from dataclasses import asdict
 from pathlib import Path
 from .ledger import LedgerError
 from .report import load_campaign, best_so_far, METHOD_NAMES
 
-# %% ../nbs/10_dashboard.ipynb #a7a83275
+# %% ../nbs/10_dashboard.ipynb #9d791519
 def _atomic_json(path, data):
     tmp = Path(path).with_suffix(f'.tmp{os.getpid()}')
     tmp.write_text(json.dumps(data)); os.replace(tmp, path)
@@ -44,7 +44,7 @@ class LiveFile:
         self.t_last = time.time()
         self._write('running', exp)
 
-    def on_experiment(self, campaign, summary): self._write('running', last=dict(id=summary.id, status=summary.status, val_bpb=summary.val_bpb))
+    def on_experiment(self, campaign, summary): self._write('running', last=dict(id=summary.index, status=summary.status, val_bpb=summary.val_bpb))
     def on_stop(self, campaign, why): self._write('stopped', why=why)
 
 def read_live(folder) -> dict:
@@ -57,7 +57,7 @@ def _alive(pid):
     except (ProcessLookupError, TypeError): return False
     except PermissionError: return True
 
-# %% ../nbs/10_dashboard.ipynb #8a45247b
+# %% ../nbs/10_dashboard.ipynb #ec6b230d
 def _png(fig):
     import matplotlib.pyplot as plt
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90, bbox_inches='tight'); plt.close(fig)
@@ -83,14 +83,15 @@ class Dashboard:
         self.stop_button.on_click(self.stop); self.refresh_button.on_click(lambda _: self.refresh())
         self.widget = W.VBox([self.header, W.HBox([self.stop_button, self.refresh_button, self.message]),
                               W.HBox([self.best_img, self.live_img]), self.table])
-        self.stop_sent, self.thread, self.result, self._lock, self._t_draw = False, None, None, threading.Lock(), 0.0
+        self.stop_sent, self.thread, self.result, self._lock, self._t_draw = False, None, None, threading.RLock(), 0.0
+        self._running_here = False             # a campaign started by start() is running in this kernel
         self.refresh()
 
     def _ipython_display_(self):
         from IPython.display import display
         display(self.widget)
 
-# %% ../nbs/10_dashboard.ipynb #e2351433
+# %% ../nbs/10_dashboard.ipynb #464fd588
 from fastcore.basics import patch_to
 
 @patch_to(Dashboard)
@@ -99,7 +100,7 @@ def refresh(self):
     with self._lock:
         self.record, self.live = load_campaign(self.dir), read_live(self.dir)
         rec, live = self.record, self.live
-        in_thread = self.thread is not None and self.thread.is_alive()
+        in_thread = self._running_here
         self.running = in_thread or (live.get('state') == 'running' and _alive(live.get('pid')))
         self.best_curve = best_so_far(rec.rows)
         best = next((b for b in reversed(self.best_curve) if b is not None), None)
@@ -170,7 +171,7 @@ def _plot_live(self):
     ax.set_title(what, fontsize=9)
     return _png(fig)
 
-# %% ../nbs/10_dashboard.ipynb #12dc46d2
+# %% ../nbs/10_dashboard.ipynb #41dcdfcb
 @patch_to(Dashboard)
 def stop(self, _=None):
     "Ask the campaign to stop after the running experiment (in-kernel flag and the STOP file)."
@@ -200,8 +201,11 @@ def start(self, campaign=None):
     def work():
         try: self.result = campaign.run(progress_bar=False)
         except Exception as e: self.result = f'error: {type(e).__name__}: {e}'
-        finally: self.message.value = f'stopped: {self.result}'; self.refresh()
+        finally:
+            self._running_here = False
+            self.message.value = f'stopped: {self.result}'; self.refresh()
     self.thread = threading.Thread(target=work, daemon=True, name=f'campaign-{campaign.cfg.tag}')
+    self._running_here = True
     self.thread.start(); self.refresh()
     return self
 

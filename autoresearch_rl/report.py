@@ -7,7 +7,7 @@ __all__ = ['METHOD_NAMES', 'label', 'CampaignRecord', 'load_campaign', 'best_so_
            'selfeval_stats', 'table1', 'table2', 'selfeval_table', 'to_markdown', 'to_latex', 'changes', 'figure2',
            'figure3', 'write_report']
 
-# %% ../nbs/09_report.ipynb #5627a34d
+# %% ../nbs/09_report.ipynb #e7ef4ef9
 import json, math, os, statistics, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -16,7 +16,7 @@ from .policies import constants
 from .diffs import render_diff
 from .selfeval import throughput_gain
 
-# %% ../nbs/09_report.ipynb #078ece5e
+# %% ../nbs/09_report.ipynb #d4196fba
 METHOD_NAMES = {'human': 'Human baseline (train.py as given)', 'random': 'Random search',
                 'chat': 'Greedy LLM (no RL)', 'edit-ppo': 'AutoResearch-RL (edit-catalogue PPO)',
                 'lm-ppo': 'AutoResearch-RL (LM + LoRA PPO)'}
@@ -55,7 +55,7 @@ def load_campaign(path) -> CampaignRecord:
                                  led.get_meta('config') or {})
     finally: led.close()
 
-# %% ../nbs/09_report.ipynb #a0154362
+# %% ../nbs/09_report.ipynb #72cb13f3
 def best_so_far(rows) -> list:
     "Best (kept) val_bpb after each experiment, in order; None until the baseline is kept."
     out, best = [], None
@@ -75,7 +75,7 @@ def elapsed_hours(rows, max_gap_s:float=1800.0) -> list:
         out.append(total / 3600)
     return out
 
-# %% ../nbs/09_report.ipynb #aee63bd7
+# %% ../nbs/09_report.ipynb #7d3e4804
 @dataclass
 class Study:
     "Campaigns that belong together (methods of one comparison, or one long campaign) and their protocol."
@@ -121,7 +121,7 @@ def find_studies(runs_dir='runs') -> list:
     "Every study file under `runs_dir`, oldest first."
     return [Study.load(p) for p in sorted(Path(runs_dir).glob('*.study.json'), key=lambda p: p.stat().st_mtime)]
 
-# %% ../nbs/09_report.ipynb #7dab97f3
+# %% ../nbs/09_report.ipynb #90859d08
 def selfeval_stats(rec:CampaignRecord) -> dict:
     "Aborted %, mean budget fraction at abort, G (eq. 9) and training seconds saved, for one campaign."
     judged = [r for r in rec.rows if r['description'] != 'baseline' and r['status'] in ('ok', 'aborted', 'diverged')]
@@ -133,7 +133,7 @@ def selfeval_stats(rec:CampaignRecord) -> dict:
     return dict(judged=len(judged), aborted=len(aborted), aborted_pct=100 * p_bad, mean_budget_at_abort_pct=100 * mu,
                 G=throughput_gain(p_bad, mu), saved_training_s=sum(budget * (1 - f) for f in fracs))
 
-# %% ../nbs/09_report.ipynb #877dcf05
+# %% ../nbs/09_report.ipynb #d9f3a938
 def table1(study) -> 'pd.DataFrame':
     "The paper's Table 1 from a compare study (or {method: CampaignRecord})."
     import pandas as pd
@@ -174,7 +174,7 @@ def selfeval_table(study) -> 'pd.DataFrame':
     rows = [{'campaign': label(m), **selfeval_stats(r)} for m, r in recs.items()]
     return pd.DataFrame(rows).set_index('campaign')
 
-# %% ../nbs/09_report.ipynb #7b40c533
+# %% ../nbs/09_report.ipynb #e8b84d1d
 def _fmt(v, digits=4):
     if isinstance(v, float): return '-' if v != v else f'{v:.{digits}f}'
     return '-' if v is None else str(v)
@@ -183,7 +183,7 @@ def to_markdown(df, digits:int=4) -> str:
     "A DataFrame as a GitHub Markdown table (index first), floats to `digits` places."
     cols = [df.index.name or ''] + [str(c) for c in df.columns]
     lines = ['| ' + ' | '.join(cols) + ' |', '|' + '|'.join('---' for _ in cols) + '|']
-    for idx, row in df.iterrows():
+    for idx, *row in df.itertuples():          # (iterrows would turn integer columns into floats)
         lines.append('| ' + ' | '.join([str(idx)] + [_fmt(v, digits) for v in row]) + ' |')
     return '\n'.join(lines) + '\n'
 
@@ -193,12 +193,12 @@ def to_latex(df, digits:int=4, caption:str=None) -> str:
     cols = [df.index.name or ''] + [str(c) for c in df.columns]
     out = ['\\begin{table}[t]', '\\centering'] + ([f'\\caption{{{esc(caption)}}}'] if caption else [])
     out += ['\\begin{tabular}{l' + 'r' * len(df.columns) + '}', '\\toprule', ' & '.join(map(esc, cols)) + ' \\\\', '\\midrule']
-    for idx, row in df.iterrows():
+    for idx, *row in df.itertuples():          # (iterrows would turn integer columns into floats)
         out.append(' & '.join([esc(idx)] + [esc(_fmt(v, digits)) for v in row]) + ' \\\\')
     out += ['\\bottomrule', '\\end{tabular}', '\\end{table}']
     return '\n'.join(out) + '\n'
 
-# %% ../nbs/09_report.ipynb #cd366ab3
+# %% ../nbs/09_report.ipynb #f69611ca
 def changes(rec:CampaignRecord) -> str:
     "Markdown: what the best train.py changed against the baseline, and the kept experiments that got there."
     kept = [r for r in rec.rows if r['kept'] and r['val_bpb'] is not None]
@@ -223,7 +223,7 @@ def changes(rec:CampaignRecord) -> str:
         prev = r['val_bpb']
     return '\n'.join(lines) + '\n'
 
-# %% ../nbs/09_report.ipynb #7b8c49ba
+# %% ../nbs/09_report.ipynb #38491e56
 def _save(fig, out, stem):
     if out is None: return []
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -277,7 +277,7 @@ def figure3(study, out=None, title=None, estimate=None):
     fig.paths = _save(fig, out, 'figure3')
     return fig
 
-# %% ../nbs/09_report.ipynb #a3c8925f
+# %% ../nbs/09_report.ipynb #853550f8
 def write_report(study:Study, out) -> list:
     "Write the tables, figures and summaries of `study` under `out`; returns the paths written."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)

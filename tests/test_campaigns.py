@@ -53,5 +53,5 @@ def test_compare_notebook_then_figures(cache, tmp_path):
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     led = Ledger(runs / 'tiny-random' / 'ledger.db'); assert len(led.rows(done_only=False)) == 3; led.close()
     # another protocol under the same prefix would make the numbers incomparable: refused, with the fix named
-    r = cli(['campaign', 'compare', *params[:-2], '-p', 'runs_dir', str(runs), '-p', 'budget', '3'], cache)
+    r = cli(['campaign', 'compare', *params, '-p', 'budget', '3'], cache)   # the last -p wins
     assert r.returncode == 1 and 'rerun with the same parameters' in r.stderr + r.stdout, (r.stdout + r.stderr)[-2000:]
