@@ -178,6 +178,9 @@ def _campaign(args):
     runs_dir = Path(params.get('runs_dir') or (known.get('runs_dir') or {}).get('default', "'runs'").strip("'\""))
     out = Path(args.out) if args.out else runs_dir / 'notebooks' / f'{path.stem}-{time.strftime("%Y%m%d-%H%M%S")}.ipynb'
     out.parent.mkdir(parents=True, exist_ok=True)
+    import logging
+    if not logging.getLogger().handlers:    # papermill streams the notebook's output through its logger
+        logging.basicConfig(level=logging.INFO, format='%(message)s')
     print(f'running {path} -> {out} with {params}', flush=True)
     try: pm.execute_notebook(str(path), str(out), parameters=params, cwd=str(Path.cwd()), log_output=True, progress_bar=False)
     except pm.PapermillExecutionError as e:

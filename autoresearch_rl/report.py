@@ -7,8 +7,8 @@ __all__ = ['METHOD_NAMES', 'label', 'CampaignRecord', 'load_campaign', 'best_so_
            'selfeval_stats', 'table1', 'table2', 'selfeval_table', 'to_markdown', 'to_latex', 'changes', 'figure2',
            'figure3', 'write_report']
 
-# %% ../nbs/09_report.ipynb #e7ef4ef9
-import json, math, os, statistics, time
+# %% ../nbs/09_report.ipynb #3c837fdb
+import json, math, os, sqlite3, statistics, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from .ledger import Ledger, LedgerError
@@ -16,7 +16,7 @@ from .policies import constants
 from .diffs import render_diff
 from .selfeval import throughput_gain
 
-# %% ../nbs/09_report.ipynb #d4196fba
+# %% ../nbs/09_report.ipynb #aff436cf
 METHOD_NAMES = {'human': 'Human baseline (train.py as given)', 'random': 'Random search',
                 'chat': 'Greedy LLM (no RL)', 'edit-ppo': 'AutoResearch-RL (edit-catalogue PPO)',
                 'lm-ppo': 'AutoResearch-RL (LM + LoRA PPO)'}
@@ -35,7 +35,10 @@ class CampaignRecord:
     identity: dict
     noise_sd: float = None
     path: str = None
+    wall_s: float = None                # the campaign's own wall clock (seconds while a Campaign was open)
     config: dict = field(default_factory=dict)   # how the campaign last ran (selfeval, seeds, ...)
+
+    def hours(self): return elapsed_hours(self.rows, wall_s=self.wall_s)
 
     @property
     def budget_s(self): return float(self.identity.get('budget_s') or 0) or None
@@ -50,12 +53,18 @@ def load_campaign(path) -> CampaignRecord:
     db = path / 'ledger.db' if path.is_dir() or not path.suffix else path
     if not db.exists():
         raise LedgerError(f'no ledger at {db}: check the runs folder and the campaign tag (runs/<tag>/ledger.db)')
-    led = Ledger(db)
+    led = Ledger.__new__(Ledger)                    # read-only: reading never changes a ledger (committed ones included)
+    led.path, led.db = db, sqlite3.connect(f'file:{db.resolve()}?mode=ro', uri=True, timeout=30)
+    try:
+        tables = {r[0] for r in led.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {'meta', 'experiments'} <= tables: raise LedgerError(f'{db} is not an autoresearch_rl ledger (tables: {sorted(tables)})')
+    except sqlite3.DatabaseError as e:
+        led.db.close(); raise LedgerError(f'{db} is not a readable ledger ({e})') from None
     try: return CampaignRecord(db.parent.name, led.rows(), led.get_meta('identity') or {}, led.get_meta('noise_sd'), str(db),
-                                 led.get_meta('config') or {})
+                                 led.get_meta('wall_s'), led.get_meta('config') or {})
     finally: led.close()
 
-# %% ../nbs/09_report.ipynb #72cb13f3
+# %% ../nbs/09_report.ipynb #06bf6656
 def best_so_far(rows) -> list:
     "Best (kept) val_bpb after each experiment, in order; None until the baseline is kept."
     out, best = [], None
@@ -64,18 +73,30 @@ def best_so_far(rows) -> list:
         out.append(best)
     return out
 
-def elapsed_hours(rows, max_gap_s:float=1800.0) -> list:
-    "Campaign wall-clock hours at the end of each experiment (downtime between sessions left out)."
-    out, total, prev = [], 0.0, None
-    for r in rows:
-        own = max((r['finished'] or 0) - (r['created'] or 0), 0.0)
-        gap = own if prev is None else (r['finished'] or 0) - prev
-        total += gap if 0 <= gap <= own + max_gap_s else own
-        prev = r['finished']
-        out.append(total / 3600)
+def elapsed_hours(rows, max_gap_s:float=1800.0, wall_s:float=None) -> list:
+    """Campaign wall-clock hours at the end of each experiment, downtime between sessions left out.
+    `wall_s`, the campaign's own clock (ledger meta, counted only while a Campaign is open), calibrates the result:
+    any excess of the gaps over it is downtime, taken off the longest waits between two experiments."""
+    if not rows: return []
+    fin = [r['finished'] or 0 for r in rows]
+    own = [max(f - (r['created'] or 0), 0.0) for f, r in zip(fin, rows)]
+    steps = [own[0]]
+    for i in range(1, len(rows)):
+        gap = fin[i] - fin[i - 1]
+        steps.append(gap if 0 <= gap <= own[i] + max_gap_s else own[i])
+    excess = sum(steps) - wall_s if wall_s else 0.0
+    if excess > 1.0:
+        waits = sorted(((steps[i] - own[i], i) for i in range(1, len(rows))), reverse=True)
+        for wait, i in waits:
+            cut = min(max(wait, 0.0), excess)
+            steps[i] -= cut; excess -= cut
+            if excess <= 1.0: break
+    out, total = [], 0.0
+    for s in steps:
+        total += s; out.append(total / 3600)
     return out
 
-# %% ../nbs/09_report.ipynb #7d3e4804
+# %% ../nbs/09_report.ipynb #2f3eaa03
 @dataclass
 class Study:
     "Campaigns that belong together (methods of one comparison, or one long campaign) and their protocol."
@@ -121,7 +142,7 @@ def find_studies(runs_dir='runs') -> list:
     "Every study file under `runs_dir`, oldest first."
     return [Study.load(p) for p in sorted(Path(runs_dir).glob('*.study.json'), key=lambda p: p.stat().st_mtime)]
 
-# %% ../nbs/09_report.ipynb #90859d08
+# %% ../nbs/09_report.ipynb #2b7a7a7d
 def selfeval_stats(rec:CampaignRecord) -> dict:
     "Aborted %, mean budget fraction at abort, G (eq. 9) and training seconds saved, for one campaign."
     judged = [r for r in rec.rows if r['description'] != 'baseline' and r['status'] in ('ok', 'aborted', 'diverged')]
@@ -133,7 +154,7 @@ def selfeval_stats(rec:CampaignRecord) -> dict:
     return dict(judged=len(judged), aborted=len(aborted), aborted_pct=100 * p_bad, mean_budget_at_abort_pct=100 * mu,
                 G=throughput_gain(p_bad, mu), saved_training_s=sum(budget * (1 - f) for f in fracs))
 
-# %% ../nbs/09_report.ipynb #d9f3a938
+# %% ../nbs/09_report.ipynb #5841730f
 def table1(study) -> 'pd.DataFrame':
     "The paper's Table 1 from a compare study (or {method: CampaignRecord})."
     import pandas as pd
@@ -148,7 +169,7 @@ def table1(study) -> 'pd.DataFrame':
         b0 = rec.baseline['val_bpb'] if rec.baseline else None
         rows.append(dict(method=label(m), val_bpb=best, gain=(b0 - best) if best and b0 else float('nan'),
                          expts=len(rec.rows), kept=sum(bool(r['kept']) for r in rec.rows) - 1,
-                         aborted=sum(r['status'] == 'aborted' for r in rec.rows), wall_h=elapsed_hours(rec.rows)[-1]))
+                         aborted=sum(r['status'] == 'aborted' for r in rec.rows), wall_h=rec.hours()[-1]))
     df = pd.DataFrame(rows, columns=['method', 'val_bpb', 'gain', 'expts', 'kept', 'aborted', 'wall_h'])
     return df.rename(columns={'val_bpb': 'val_bpb ↓', 'gain': 'gain over baseline', 'expts': '# expts',
                               'kept': 'kept edits', 'wall_h': 'wall h'}).set_index('method')
@@ -157,7 +178,7 @@ def table2(rec:CampaignRecord, fractions=(1/8, 1/4, 3/4, 1.0), by:str='experimen
     "The paper's Table 2 from one long campaign: best val_bpb at fractions of its experiments (or of its hours)."
     import pandas as pd
     if by not in ('experiments', 'hours'): raise ValueError(f"by={by!r}: choose 'experiments' or 'hours'")
-    best, hours, n = best_so_far(rec.rows), elapsed_hours(rec.rows), len(rec.rows)
+    best, hours, n = best_so_far(rec.rows), rec.hours(), len(rec.rows)
     if not n: raise LedgerError(f'campaign {rec.tag} has no finished experiment yet')
     rows = []
     for f in fractions:
@@ -174,7 +195,7 @@ def selfeval_table(study) -> 'pd.DataFrame':
     rows = [{'campaign': label(m), **selfeval_stats(r)} for m, r in recs.items()]
     return pd.DataFrame(rows).set_index('campaign')
 
-# %% ../nbs/09_report.ipynb #e8b84d1d
+# %% ../nbs/09_report.ipynb #f1ff26b1
 def _fmt(v, digits=4):
     if isinstance(v, float): return '-' if v != v else f'{v:.{digits}f}'
     return '-' if v is None else str(v)
@@ -198,7 +219,7 @@ def to_latex(df, digits:int=4, caption:str=None) -> str:
     out += ['\\bottomrule', '\\end{tabular}', '\\end{table}']
     return '\n'.join(out) + '\n'
 
-# %% ../nbs/09_report.ipynb #f69611ca
+# %% ../nbs/09_report.ipynb #760c6b64
 def changes(rec:CampaignRecord) -> str:
     "Markdown: what the best train.py changed against the baseline, and the kept experiments that got there."
     kept = [r for r in rec.rows if r['kept'] and r['val_bpb'] is not None]
@@ -223,12 +244,13 @@ def changes(rec:CampaignRecord) -> str:
         prev = r['val_bpb']
     return '\n'.join(lines) + '\n'
 
-# %% ../nbs/09_report.ipynb #38491e56
+# %% ../nbs/09_report.ipynb #f2b019c5
 def _save(fig, out, stem):
     if out is None: return []
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     paths = [out / f'{stem}.png', out / f'{stem}.pdf']
-    fig.savefig(paths[0], dpi=150, bbox_inches='tight'); fig.savefig(paths[1], bbox_inches='tight')
+    fig.savefig(paths[0], dpi=150, bbox_inches='tight')
+    fig.savefig(paths[1], bbox_inches='tight', metadata={'CreationDate': None})   # same ledgers, same bytes
     return paths
 
 def figure2(study, out=None, title=None):
@@ -249,7 +271,7 @@ def figure2(study, out=None, title=None):
 
 def _without_se(rec):
     "Estimated hours per experiment had no run been aborted: each aborted run's missing training time added back."
-    hours, extra, out = elapsed_hours(rec.rows), 0.0, []
+    hours, extra, out = rec.hours(), 0.0, []
     for h, r in zip(hours, rec.rows):
         if r['status'] == 'aborted' and rec.budget_s:
             extra += max(rec.budget_s - ((r['timings'] or {}).get('training_s') or 0), 0) / 3600
@@ -267,7 +289,7 @@ def figure3(study, out=None, title=None, estimate=None):
         if not rec.rows: continue
         on = rec.selfeval
         n = list(range(1, len(rec.rows) + 1))
-        line, = ax.step(elapsed_hours(rec.rows), n, where='post', ls='-' if on else '--',
+        line, = ax.step(rec.hours(), n, where='post', ls='-' if on else '--',
                         label=label(m) + ('' if on or m.endswith('/no-se') else ', no self-evaluator'))
         if estimate and on and any(r['status'] == 'aborted' for r in rec.rows):
             ax.step(_without_se(rec), n, where='post', ls=':', color=line.get_color(),
@@ -277,7 +299,7 @@ def figure3(study, out=None, title=None, estimate=None):
     fig.paths = _save(fig, out, 'figure3')
     return fig
 
-# %% ../nbs/09_report.ipynb #853550f8
+# %% ../nbs/09_report.ipynb #ce6751d8
 def write_report(study:Study, out) -> list:
     "Write the tables, figures and summaries of `study` under `out`; returns the paths written."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
@@ -286,8 +308,8 @@ def write_report(study:Study, out) -> list:
     def put(name, text):
         (out / name).write_text(text); written.append(out / name)
     doc = [f'# Study `{study.name}` ({study.kind})', '', 'Protocol: ' + ', '.join(f'{k}={v}' for k, v in study.protocol.items()), '',
-           'Campaigns: ' + ', '.join(f'{m} → `runs/{t}`' for m, t in study.campaigns.items()), '',
-           f'Regenerate this folder from the ledgers: `autoresearch-rl figures --runs-dir {Path(study.path).parent}`', '']
+           'Campaigns: ' + ', '.join(f'{m} → `{Path(study.path).parent / t}`' for m, t in study.campaigns.items()), '',
+           f'Regenerate this folder from the ledgers: `autoresearch-rl figures --runs-dir {Path(study.path).parent} --out {out.parent}`', '']
     if study.kind == 'compare':
         t1 = table1(recs)
         put('table1.md', to_markdown(t1)); put('table1.tex', to_latex(t1, caption=f'Table 1 ({study.name})'))
