@@ -28,7 +28,7 @@ class LMPolicyConfig:
     target_modules: tuple = ('q_proj', 'k_proj', 'v_proj', 'o_proj')  # the attention projections
     max_context: int = 8192            # prompt + answer tokens (paper: 64K); the history is cut to fit, never the code
     max_new_tokens: int = 384          # longest answer
-    temperature: float = 1.0           # sampling temperature (the PPO ratio uses the same)
+    temperature: float = 0.7           # sampling temperature (the PPO ratio uses the same); 0.7: bench/README.md
     resample: int = 2                  # extra samples when an answer does not apply (each one is a penalised transition)
     p_syntax: float = 0.1              # reward of an answer that does not apply (as RewardConfig.p_syntax)
     kl_coef: float = 0.0               # KL penalty to the base weights, subtracted from the reward (0: off)
