@@ -114,3 +114,20 @@ def test_export_handover_format(runner):
     assert o.status == 'ok' and 2 < o.val_bpb < 4 and o.summary['export_seconds'] > 0
     with pytest.raises(ValueError, match="choose 'torchscript' or 'export'"):
         runner.Experiment(SRC, runner.RunnerConfig(handover='onnx')).start()
+
+def test_held_out_data_is_hidden(runner):
+    "The experiment reads the validation split as empty and the raw corpus folder as empty; the trusted evaluation is unaffected."
+    import json, os
+    paths = runner.held_out_paths('cpu')
+    assert len(paths) == 2, paths                              # val.npy and the corpus package
+    code = ('import json, os\nseen = {}\n'
+            f'for p in {paths!r}:\n'
+            '    try: seen[p] = len(os.listdir(p)) if os.path.isdir(p) else len(open(p, "rb").read())\n'
+            '    except OSError as e: seen[p] = str(e)\n'
+            'print("HELD-OUT " + json.dumps(seen))')
+    o = go(runner, before_loop(code))
+    if not o.isolation['held_out'].startswith('hidden'): pytest.skip(o.isolation['held_out'])
+    seen = json.loads(next(l for l in o.log_tail.splitlines() if l.startswith('HELD-OUT '))[len('HELD-OUT '):])
+    assert o.status == 'ok' and o.val_bpb > 1.0, (o.status, o.reason)
+    assert seen == {p: 0 for p in paths}, seen
+    assert os.path.getsize(paths[0]) > 0 and os.listdir(paths[1])   # hidden from the experiment only
