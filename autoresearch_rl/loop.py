@@ -67,6 +67,8 @@ class Campaign:
         self.runner_cfg = runner or RunnerConfig()
         self.runner_cfg.budget_s, self.runner_cfg.profile = self.budget_s, self.profile.name
         self.runner_cfg.workdir = self.runner_cfg.workdir or str(self.dir / 'work')
+        # experiments may not change the ledger or the repository (their own work directory stays writable)
+        self.runner_cfg.protect_paths = tuple(self.runner_cfg.protect_paths) + (str(self.dir), str(self.git.repo))
         self.executor = executor or LocalExecutor(self.runner_cfg)
         self.callbacks, self.stop_requested, self.current = list(callbacks), False, None
         self.t_open = time.time()

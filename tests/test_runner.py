@@ -131,3 +131,27 @@ def test_held_out_data_is_hidden(runner):
     assert o.status == 'ok' and o.val_bpb > 1.0, (o.status, o.reason)
     assert seen == {p: 0 for p in paths}, seen
     assert os.path.getsize(paths[0]) > 0 and os.listdir(paths[1])   # hidden from the experiment only
+
+def test_project_environment_and_campaign_files_are_read_only(runner, tmp_path):
+    "An experiment cannot change the harness, the pristine frozen/, the Python environment or a protected ledger."
+    import json, sys
+    ledger = tmp_path / 'ledger.db'; ledger.write_bytes(b'precious')
+    targets = [str(ROOT / 'frozen' / 'evaluate.py'), str(ROOT / 'autoresearch_rl' / 'loop.py'),
+               str(ROOT / 'train.py'), str(ledger), str(tmp_path / 'new-file')]
+    before = {t: open(t, 'rb').read() for t in targets[:-1]}
+    code = ('import json, os\nres = {}\n'
+            f'for p in {targets!r}:\n'
+            '    try:\n'
+            '        with open(p, "ab") as f: f.write(b"# pwned\\n")\n'
+            '        res[p] = "written"\n'
+            '    except OSError as e: res[p] = e.strerror\n'
+            f'try: os.remove({str(ledger)!r}); res["rm"] = "removed"\n'
+            'except OSError as e: res["rm"] = e.strerror\n'
+            'open("mine.txt", "w").write("the work directory stays writable")\n'
+            'print("WRITES " + json.dumps(res))')
+    o = go(runner, before_loop(code), protect_paths=(str(tmp_path),))
+    if not o.isolation['files'].startswith('read-only'): pytest.skip(o.isolation['files'])
+    res = json.loads(next(l for l in o.log_tail.splitlines() if l.startswith('WRITES '))[len('WRITES '):])
+    assert o.status == 'ok' and o.val_bpb > 1.0, (o.status, o.reason)
+    assert all(v == 'Read-only file system' for v in res.values()), res
+    assert {t: open(t, 'rb').read() for t in targets[:-1]} == before and not (tmp_path / 'new-file').exists()
