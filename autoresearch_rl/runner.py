@@ -221,7 +221,8 @@ class ForkServer:
             if not self.alive() and pid not in self.exits: self.exits[pid] = -signal.SIGKILL
             return self.exits.get(pid)
 
-    def spawn(self, cwd, env, script='train.py', isolate_network=True, timeout=30.0, hide=(), readonly=(), writable=()):
+    def spawn(self, cwd, env, script='train.py', isolate_network=True, timeout=30.0, hide=(), readonly=(), writable=(),
+              pid_namespace=False):
         "Fork a child that runs `script` in `cwd` with exactly `env`; its stdout and stderr go to a new pipe."
         self.start()
         if isolate_network and not self.info.get('network_namespace'):
@@ -232,7 +233,8 @@ class ForkServer:
         if (hide or readonly) and not self.info.get('mount_namespace'):
             raise RuntimeError('the fork server cannot protect files here (no mount namespace)')
         req = json.dumps(dict(id=rid, cwd=str(cwd), env=dict(env), script=script, isolate_network=isolate_network,
-                              hide=list(hide), readonly=list(readonly), writable=list(writable)))
+                              hide=list(hide), readonly=list(readonly), writable=list(writable),
+                              pid_namespace=bool(pid_namespace and self.info.get('pid_namespace'))))
         try:
             with self.send_lock: socket.send_fds(self.sock, [req.encode()], [w])
         finally: os.close(w)
@@ -313,6 +315,7 @@ class Experiment:
         env.pop('PYTHONPATH', None)
         self.net_prefix = network_isolation_prefix() if self.cfg.isolate_network else []
         self.t_spawn, self.proc, self.start_note = time.time(), None, 'fresh interpreter'
+        self.processes = 'process group: a daemon that leaves the group can outlive the run'
         self.protected = 'writable: protection is off (RunnerConfig.protect)' if not self.cfg.protect else \
             'writable: a fresh interpreter has no mount namespace here (the fork server protects them)'
         self.held_out = 'readable: hiding is off (RunnerConfig.hide_held_out)' if not self.cfg.hide_held_out else \
@@ -326,8 +329,11 @@ class Experiment:
                 mounts = fs.info.get('mount_namespace')
                 hide = held_out_paths(self.profile.name) if self.cfg.hide_held_out and mounts else []
                 ro = protected_paths(self.cfg) if self.cfg.protect and mounts else []
+                pidns = bool(fs.info.get('pid_namespace'))
                 self.proc = fs.spawn(self.dir, env, 'train.py', isolate_network=isolate, hide=hide, readonly=ro,
-                                     writable=[str(self.dir)] if ro else [])
+                                     writable=[str(self.dir)] if ro else [], pid_namespace=pidns)
+                self.processes = ('PID namespace: every process it started ends with it' if pidns else
+                                  'process group: a daemon that leaves the group can outlive the run')
                 if self.cfg.hide_held_out:
                     self.held_out = (f'hidden (mount namespace): {", ".join(Path(h).name for h in hide)}' if hide else
                                      'readable: this machine allows no mount namespace')
@@ -510,7 +516,7 @@ def wait(self) -> Outcome:
                 log_tail=log, seed=self.seed, budget_s=self.budget_s, printed_val_bpb=_printed_val_bpb(log),
                 code_sha=hashlib.sha256(self.source.encode()).hexdigest()[:16], se_commentary=list(self.se_commentary),
                 isolation=dict(network='namespace' if self.net_prefix_child else 'not isolated (unshare unavailable)',
-                               start=self.start_note, held_out=self.held_out, files=self.protected,
+                               start=self.start_note, held_out=self.held_out, files=self.protected, processes=self.processes,
                                process_group=True, memory_cap_mb=self.cfg.memory_mb,
                                output_cap_bytes=self.cfg.max_output_bytes, output_bytes=self.read_bytes))
     stats = Path(f'{self.handover}.json')

@@ -155,3 +155,16 @@ def test_project_environment_and_campaign_files_are_read_only(runner, tmp_path):
     assert o.status == 'ok' and o.val_bpb > 1.0, (o.status, o.reason)
     assert all(v == 'Read-only file system' for v in res.values()), res
     assert {t: open(t, 'rb').read() for t in targets[:-1]} == before and not (tmp_path / 'new-file').exists()
+
+def test_daemon_left_behind_is_reaped(runner, tmp_path):
+    "A process that leaves the experiment's session (a daemon) must not outlive the run."
+    beat = tmp_path / 'heartbeat'
+    daemon = f"import time\nwhile True:\n    open({str(beat)!r}, 'w').write(repr(time.time())); time.sleep(0.1)"
+    code = f'import subprocess, sys\nsubprocess.Popen([sys.executable, "-c", {daemon!r}], start_new_session=True)\nimport time; time.sleep(0.5)'
+    o = go(runner, before_loop(code))
+    if not o.isolation['processes'].startswith('PID namespace'): pytest.skip(o.isolation['processes'])
+    assert o.status == 'ok', (o.status, o.reason)
+    assert beat.exists()                                       # the daemon did run
+    time.sleep(1.0); last = beat.read_text()
+    time.sleep(1.5)
+    assert beat.read_text() == last, 'the daemon is still running after the experiment ended'
