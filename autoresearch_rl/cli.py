@@ -20,9 +20,13 @@ def _lm_policy(seed, profile, lm_model=None, **_):
     from autoresearch_rl.lm_policy import LMPolicy, LMPolicyConfig
     return LMPolicy(LMPolicyConfig(model=lm_model), seed=seed)
 
-def _chat(seed, profile, base_url=None, chat_model=None, api_key_env='OPENAI_API_KEY', **_):
+def _chat(seed, profile, base_url=None, chat_model=None, api_key_env='OPENAI_API_KEY', chat_max_tokens=None,
+          chat_timeout=None, **_):
     from autoresearch_rl.chat import ChatProposer, ChatConfig
-    return ChatProposer(ChatConfig(base_url=base_url, model=chat_model, api_key_env=api_key_env))
+    cfg = ChatConfig(base_url=base_url, model=chat_model, api_key_env=api_key_env)
+    if chat_max_tokens: cfg.max_tokens = chat_max_tokens
+    if chat_timeout: cfg.timeout_s = chat_timeout
+    return ChatProposer(cfg)
 
 POLICIES = {'edit-ppo': lambda seed, profile, **_: EditPPO(seed=seed, profile=profile),   # the default agent
             'random': lambda seed, profile, **_: RandomSearch(seed=seed),
@@ -68,6 +72,8 @@ def parser():
     run.add_argument('--base-url', default=None, help='chat: OpenAI-compatible endpoint (default $OPENAI_BASE_URL)')
     run.add_argument('--chat-model', default=None, help='chat: model name (default $AUTORESEARCH_CHAT_MODEL)')
     run.add_argument('--api-key-env', default='OPENAI_API_KEY', help='chat: the environment variable holding the key')
+    run.add_argument('--chat-max-tokens', type=_positive(int), default=None, help='chat: longest reply (default 1024)')
+    run.add_argument('--chat-timeout', type=_positive(float), default=None, help='chat: seconds per request (default 120)')
     run.add_argument('--resume', action='store_true', help='continue the campaign with this tag')
     nb = sub.add_parser('campaign', help='run a campaign notebook (compare, overnight, week, figures) with papermill')
     nb.add_argument('name', help='a notebook in nbs/campaigns/ (e.g. compare) or the path of one')
@@ -132,7 +138,8 @@ def _run(args):
                          acceptance=args.acceptance, confirm_seeds=args.confirm_seeds, selfeval=not args.no_selfeval,
                          terminate=term)
     try: policy = POLICIES[args.policy](args.seed, frozen.get_profile(args.profile).name, lm_model=args.lm_model,
-                                        base_url=args.base_url, chat_model=args.chat_model, api_key_env=args.api_key_env)
+                                        base_url=args.base_url, chat_model=args.chat_model, api_key_env=args.api_key_env,
+                                        chat_max_tokens=args.chat_max_tokens, chat_timeout=args.chat_timeout)
     except (ValueError, FileNotFoundError, ImportError) as e: return _fail(f'policy {args.policy}: {e}')
     stale = Path(term.stop_file)
     if args.resume and stale.exists():      # a stop asked for earlier must not end the resumed campaign at once

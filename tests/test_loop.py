@@ -61,10 +61,10 @@ def test_sigkill_and_resume(cache, tmp_path):
             '--baseline-seeds', '2', '--confirm-seeds', '1', '--no-selfeval']
     env = {k: v for k, v in os.environ.items() if not k.startswith('AUTORESEARCH_')}
     env['AUTORESEARCH_CACHE'] = str(cache)
-    for trial in range(5):
+    for trial in range(20):                   # the issue asks for >= 20 kills at random moments
         p = subprocess.Popen(CLI + args + ['--experiments', '12'], cwd=ROOT, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(2, 14))
+        time.sleep(rng.uniform(1.5, 9))
         os.killpg(p.pid, signal.SIGKILL)      # the driver and everything it started, at a random instant
         p.wait()
         if (Path(runs) / 'kill' / 'ledger.db').exists(): consistent(runs, 'kill')
