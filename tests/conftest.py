@@ -32,3 +32,16 @@ def cpu_cache(tmp_path_factory):
     r = run(['-m', 'frozen.prepare', '--profile', 'cpu'], cache)
     assert r.returncode == 0, r.stderr
     return cache
+
+def pytest_terminal_summary(terminalreporter):
+    "The adversarial suite's count: hostile variants tried, held (the harness recorded the right outcome), failed."
+    seen = {}
+    for key in ('passed', 'failed', 'skipped', 'error'):
+        for rep in terminalreporter.stats.get(key, []):
+            nodeid = getattr(rep, 'nodeid', '')
+            if 'adversarial/' in nodeid and (key != 'passed' or rep.when == 'call'):
+                seen[nodeid] = 'held' if key == 'passed' else ('not applicable here' if key == 'skipped' else 'failed')
+    if seen:
+        counts = {v: sum(1 for x in seen.values() if x == v) for v in ('held', 'failed', 'not applicable here')}
+        terminalreporter.write_line(f"adversarial suite: {len(seen)} hostile variants tried, {counts['held']} held, "
+                                    f"{counts['failed']} failed, {counts['not applicable here']} not applicable on this machine")

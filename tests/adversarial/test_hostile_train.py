@@ -1,5 +1,6 @@
-"""Hostile and broken train.py variants through the runner: each gets the right status and the harness goes on.
-Real runs with budgets of a few seconds; nothing of ours is mocked."""
+"""The adversarial suite: hostile and broken train.py variants through the runner. Each must end as a recorded
+outcome (the right status, nothing lost, nothing changed outside its work directory) while the harness goes on.
+Real runs with budgets of a few seconds; nothing of ours is mocked. The summary line counts variants held."""
 import re, socket, threading, time
 import pytest
 from conftest import ROOT
