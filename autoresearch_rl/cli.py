@@ -8,7 +8,9 @@ __all__ = ['POLICIES', 'parser', 'main', 'campaign_notebooks']
 # %% ../nbs/11_cli.ipynb #4a9a5586
 import argparse, re, sys, time
 from pathlib import Path
-import frozen
+try: import frozen
+except Exception as e:                      # frozen reads AUTORESEARCH_* at import: a bad value is a usage error
+    print(f'autoresearch-rl: error: {e}', file=sys.stderr); raise SystemExit(2)
 from .ledger import Ledger, LedgerError
 from .mdp import Terminate
 from .policies import HumanBaseline, RandomSearch
@@ -130,6 +132,7 @@ def _run(args):
     if args.confirm_seeds < 0: return _fail('--confirm-seeds must be 0 or more')
     if (Path(args.runs_dir) / args.tag / 'ledger.db').exists() and not args.resume:
         return _fail(f'campaign {args.tag!r} exists: pass --resume to continue it, or choose another --tag')
+    if (why := _preflight(args)): return _fail(why)        # before anything is written
     term = Terminate(target_bpb=args.target_bpb, max_experiments=args.experiments, patience=args.patience,
                      max_wall_s=args.hours * 3600 if args.hours else None,
                      stop_file=str(Path(args.runs_dir) / args.tag / 'STOP'))
@@ -168,6 +171,26 @@ def _value(text:str):
         try: return kind(text)
         except ValueError: pass
     return text
+
+def _preflight(args):
+    "Why this campaign cannot start (missing data, a train.py that is not Python), or None; checked before any write."
+    from frozen._store import load_meta, FILES
+    profile = frozen.get_profile(args.profile).name
+    load_meta(profile)                                   # FrozenError naming `python -m frozen.prepare`
+    missing = [f for f in FILES if not (frozen.cache_dir(profile) / f).exists()]
+    if missing:
+        return (f'the prepared data in {frozen.cache_dir(profile)} lacks {", ".join(missing)}: run '
+                f'`python -m frozen.prepare --profile {profile} --force`')
+    src = Path(args.train_py) if args.train_py else (Path(args.repo) / 'train.py' if args.repo else None)
+    if src is not None:
+        if not src.is_file(): return f'{src} does not exist: pass --train-py PATH of a train.py (or --repo with one in it)'
+        try: compile(src.read_bytes(), str(src), 'exec')
+        except (SyntaxError, ValueError) as e:
+            return f'{src} is not valid Python ({type(e).__name__}: {e}): fix it or pass another --train-py'
+        if b'frozen' not in src.read_bytes():
+            return (f'{src} never uses frozen (the harness protocol: frozen.TIME_BUDGET_S, frozen.finish(model)): '
+                    'start from the project train.py, see program.md')
+    return None
 
 def _campaign(args):
     import papermill as pm
