@@ -101,6 +101,9 @@ def _child(req, out_fd):
             os.write(out_fd, b'fork server: could not enter a new network namespace\n'); code = 71; return
         if (req.get('hide') or req.get('readonly')) and (why := _hide(req.get('hide', ()), req.get('readonly', ()), req.get('writable', ()))):
             os.write(out_fd, f'fork server: could not protect files ({why})\n'.encode()); code = 72; return
+        if req.get('max_file_bytes'):                    # no single file beyond the disk cap (SIGXFSZ ends the writer)
+            import resource
+            resource.setrlimit(resource.RLIMIT_FSIZE, (req['max_file_bytes'], req['max_file_bytes']))
         if req.get('pid_namespace') and not _pid_namespace(bool(req.get('hide') or req.get('readonly'))):
             os.write(out_fd, b'fork server: could not enter a new PID namespace\n'); code = 73; return
         devnull = os.open(os.devnull, os.O_RDONLY)

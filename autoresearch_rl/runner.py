@@ -26,6 +26,7 @@ class RunnerConfig:
     startup_allowance_s: float = 60.0  # wall seconds allowed beyond the budget for start-up and export
     eval_timeout_s: float = 600.0      # wall seconds allowed for the trusted evaluation
     memory_mb: int = 8192              # resident-memory cap of the experiment's process group
+    disk_mb: int = 4096                # cap on what the experiment writes: its work directory in all, and any one file anywhere
     max_output_bytes: int = 20 << 20   # output beyond this is read and discarded (the run goes on)
     log_tail_bytes: int = 16 << 10     # output kept for the outcome's log tail
     isolate_network: bool = True       # run in a new network namespace (unshare -n) where the machine allows it
@@ -103,6 +104,15 @@ def network_isolation_prefix():
     return list(_NET_PREFIX)
 
 # %% ../nbs/04_runner.ipynb #1121ae7c
+def _dir_mb(folder):
+    "MB allocated on disk under `folder` (0 when it cannot be read)."
+    total = 0
+    for root, dirs, files in os.walk(folder):
+        for f in files:
+            try: total += os.lstat(os.path.join(root, f)).st_blocks * 512
+            except OSError: pass
+    return total / 2**20
+
 def _group_rss_mb(pgid):
     "Total resident memory (MB) of the processes in process group `pgid` (Linux /proc; 0 elsewhere)."
     total = 0
@@ -222,7 +232,7 @@ class ForkServer:
             return self.exits.get(pid)
 
     def spawn(self, cwd, env, script='train.py', isolate_network=True, timeout=30.0, hide=(), readonly=(), writable=(),
-              pid_namespace=False):
+              pid_namespace=False, max_file_bytes=None):
         "Fork a child that runs `script` in `cwd` with exactly `env`; its stdout and stderr go to a new pipe."
         self.start()
         if isolate_network and not self.info.get('network_namespace'):
@@ -234,7 +244,8 @@ class ForkServer:
             raise RuntimeError('the fork server cannot protect files here (no mount namespace)')
         req = json.dumps(dict(id=rid, cwd=str(cwd), env=dict(env), script=script, isolate_network=isolate_network,
                               hide=list(hide), readonly=list(readonly), writable=list(writable),
-                              pid_namespace=bool(pid_namespace and self.info.get('pid_namespace'))))
+                              pid_namespace=bool(pid_namespace and self.info.get('pid_namespace')),
+                              max_file_bytes=max_file_bytes))
         try:
             with self.send_lock: socket.send_fds(self.sock, [req.encode()], [w])
         finally: os.close(w)
@@ -295,6 +306,7 @@ class Experiment:
         self.tail, self.tail_size, self.read_bytes, self.last_record = deque(), 0, 0, None
         self.kill_reason, self.killed_as, self.peak_mb = None, None, 0.0
         self.se_commentary, self.se_decisions = [], []     # the self-evaluator's words, and its Decisions
+        self.disk_mb = 0.0
         self._lock = threading.Lock()
 
     def start(self):
@@ -331,7 +343,8 @@ class Experiment:
                 ro = protected_paths(self.cfg) if self.cfg.protect and mounts else []
                 pidns = bool(fs.info.get('pid_namespace'))
                 self.proc = fs.spawn(self.dir, env, 'train.py', isolate_network=isolate, hide=hide, readonly=ro,
-                                     writable=[str(self.dir)] if ro else [], pid_namespace=pidns)
+                                     writable=[str(self.dir)] if ro else [], pid_namespace=pidns,
+                                     max_file_bytes=self.cfg.disk_mb << 20)
                 self.processes = ('PID namespace: every process it started ends with it' if pidns else
                                   'process group: a daemon that leaves the group can outlive the run')
                 if self.cfg.hide_held_out:
@@ -397,12 +410,17 @@ def _line(self, line):
 
 @patch_to(Experiment)
 def _watchdog(self):
-    "Enforce the wall-clock limit and the memory cap; track peak memory."
+    "Enforce the wall-clock limit, the memory cap and the disk cap; track peak memory."
     limit = self.budget_s + self.cfg.startup_allowance_s
+    base_mb, k = _dir_mb(self.dir), 0
     while self.proc.poll() is None:
         self.peak_mb = max(self.peak_mb, _group_rss_mb(self.pgid))
+        if k % 5 == 0: self.disk_mb = _dir_mb(self.dir) - base_mb     # once a second
+        k += 1
         if self.peak_mb > self.cfg.memory_mb:
             self._kill('crash', f'memory cap exceeded: {self.peak_mb:.0f} MB > {self.cfg.memory_mb} MB')
+        elif self.disk_mb > self.cfg.disk_mb:
+            self._kill('crash', f'disk cap exceeded: {self.disk_mb:.0f} MB written > {self.cfg.disk_mb} MB')
         elif time.time() - self.t_spawn > limit:
             self._kill('timeout', f'wall-clock limit exceeded: {limit:.0f} s (budget {self.budget_s:g} s + '
                                   f'{self.cfg.startup_allowance_s:g} s allowance)')
@@ -517,7 +535,7 @@ def wait(self) -> Outcome:
                 code_sha=hashlib.sha256(self.source.encode()).hexdigest()[:16], se_commentary=list(self.se_commentary),
                 isolation=dict(network='namespace' if self.net_prefix_child else 'not isolated (unshare unavailable)',
                                start=self.start_note, held_out=self.held_out, files=self.protected, processes=self.processes,
-                               process_group=True, memory_cap_mb=self.cfg.memory_mb,
+                               process_group=True, memory_cap_mb=self.cfg.memory_mb, disk_cap_mb=self.cfg.disk_mb,
                                output_cap_bytes=self.cfg.max_output_bytes, output_bytes=self.read_bytes))
     stats = Path(f'{self.handover}.json')
     if stats.exists():

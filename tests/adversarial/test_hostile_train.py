@@ -169,3 +169,16 @@ def test_daemon_left_behind_is_reaped(runner, tmp_path):
     time.sleep(1.0); last = beat.read_text()
     time.sleep(1.5)
     assert beat.read_text() == last, 'the daemon is still running after the experiment ended'
+
+def test_disk_filler_is_stopped(runner):
+    "Many files in the work directory: the watchdog's disk cap ends the run; one huge file: RLIMIT_FSIZE does."
+    code = ('import os\nfor i in range(10_000):\n'
+            '    with open(f"fill{i}.bin", "wb") as f: f.write(os.urandom(1 << 20))')
+    t0 = time.time()
+    o = go(runner, before_loop(code), disk_mb=64)
+    assert o.status == 'crash' and 'disk cap exceeded' in o.reason, (o.status, o.reason)
+    assert time.time() - t0 < 30
+    one = 'import os\nwith open("huge.bin", "wb") as f:\n    while True: f.write(os.urandom(1 << 20))'
+    o = go(runner, before_loop(one), disk_mb=64)
+    assert o.status == 'crash' and ('disk cap exceeded' in o.reason or 'File size limit' in o.reason
+                                    or 'SIGXFSZ' in o.reason or 'exit code -25' in o.reason or 'File too large' in o.reason), o.reason
