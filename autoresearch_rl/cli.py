@@ -181,6 +181,8 @@ def _preflight(args):
     if missing:
         return (f'the prepared data in {frozen.cache_dir(profile)} lacks {", ".join(missing)}: run '
                 f'`python -m frozen.prepare --profile {profile} --force`')
+    from frozen._store import file_path
+    for f in FILES: file_path(f, profile)               # each hash against meta.json: FrozenError naming the fix
     src = Path(args.train_py) if args.train_py else (Path(args.repo) / 'train.py' if args.repo else None)
     if src is not None:
         if not src.is_file(): return f'{src} does not exist: pass --train-py PATH of a train.py (or --repo with one in it)'

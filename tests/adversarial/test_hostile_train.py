@@ -182,3 +182,15 @@ def test_disk_filler_is_stopped(runner):
     o = go(runner, before_loop(one), disk_mb=64)
     assert o.status == 'crash' and ('disk cap exceeded' in o.reason or 'File size limit' in o.reason
                                     or 'SIGXFSZ' in o.reason or 'exit code -25' in o.reason or 'File too large' in o.reason), o.reason
+
+def test_monkeypatched_evaluation_does_not_count(runner):
+    "train.py replaces frozen's evaluation in its own process: the trusted evaluator, a separate process, is unaffected."
+    patch = ('import frozen.evaluate as _ev\n'
+             '_ev.bpb_sums = lambda *a, **k: (0.0, 1.0)\n'
+             '_real_finish = frozen.finish\n'
+             'def _fake_finish(model, **k):\n'
+             '    print("val_bpb: 0.000100"); return _real_finish(model, **k)\n'
+             'frozen.finish = _fake_finish\n')
+    o = go(runner, before_loop(patch))
+    assert o.status == 'ok' and o.val_bpb > 1.0, (o.status, o.reason, o.val_bpb)
+    assert o.printed_val_bpb == 0.0001 and o.metric_mismatch
