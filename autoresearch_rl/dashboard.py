@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['LiveFile', 'read_live', 'Dashboard']
 
-# %% ../nbs/10_dashboard.ipynb #f3b7220d
+# %% ../nbs/10_dashboard.ipynb #1a81e489
 import io, json, os, threading, time
 from dataclasses import asdict
 from pathlib import Path
 from .ledger import LedgerError
 from .report import load_campaign, best_so_far, METHOD_NAMES
 
-# %% ../nbs/10_dashboard.ipynb #9d791519
+# %% ../nbs/10_dashboard.ipynb #931e73fa
 def _atomic_json(path, data):
     tmp = Path(path).with_suffix(f'.tmp{os.getpid()}')
     tmp.write_text(json.dumps(data)); os.replace(tmp, path)
@@ -57,7 +57,7 @@ def _alive(pid):
     except (ProcessLookupError, TypeError): return False
     except PermissionError: return True
 
-# %% ../nbs/10_dashboard.ipynb #ec6b230d
+# %% ../nbs/10_dashboard.ipynb #7937b94f
 def _png(fig):
     import matplotlib.pyplot as plt
     buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90, bbox_inches='tight'); plt.close(fig)
@@ -91,7 +91,7 @@ class Dashboard:
         from IPython.display import display
         display(self.widget)
 
-# %% ../nbs/10_dashboard.ipynb #464fd588
+# %% ../nbs/10_dashboard.ipynb #10be7584
 from fastcore.basics import patch_to
 
 @patch_to(Dashboard)
@@ -129,7 +129,7 @@ def _table(self):
 
 @patch_to(Dashboard)
 def _plot_best(self):
-    import matplotlib; import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(5, 3.2))
     rows = self.record.rows
     xs = [i + 1 for i, r in enumerate(rows) if r['val_bpb'] is not None]
@@ -171,7 +171,7 @@ def _plot_live(self):
     ax.set_title(what, fontsize=9)
     return _png(fig)
 
-# %% ../nbs/10_dashboard.ipynb #41dcdfcb
+# %% ../nbs/10_dashboard.ipynb #e4ce9fc0
 @patch_to(Dashboard)
 def stop(self, _=None):
     "Ask the campaign to stop after the running experiment (in-kernel flag and the STOP file)."
