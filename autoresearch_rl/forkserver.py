@@ -90,6 +90,60 @@ def _pid_namespace(remount_proc):
     if remount_proc: libc.mount(b'proc', b'/proc', b'proc', MS_NOSUID | MS_NODEV, None)   # ps sees this namespace
     return True
 
+def _pids_cgroup_root():
+    """A cgroup folder of this process where child groups with a `pids.max` can be made: the pids hierarchy of
+    cgroup v1, or this process's cgroup v2 folder when the pids controller is enabled below it. None if neither."""
+    try:
+        groups = open('/proc/self/cgroup').read().splitlines()
+        mounts = [l.split() for l in open('/proc/self/mountinfo').read().splitlines()]
+    except OSError: return None
+    for line in groups:
+        hid, ctrls, rel = line.split(':', 2)
+        for m in mounts:
+            if '-' not in m: continue
+            sep = m.index('-')
+            fstype, opts, root, point = m[sep + 1], (m[sep + 3] if len(m) > sep + 3 else ''), m[3], m[4]
+            v1 = fstype == 'cgroup' and 'pids' in ctrls.split(',') and 'pids' in opts.split(',')
+            v2 = fstype == 'cgroup2' and hid == '0'
+            if not (v1 or v2) or not rel.startswith(root): continue
+            path = os.path.join(point, rel[len(root):].lstrip('/'))
+            if v2:
+                try:
+                    if 'pids' not in open(os.path.join(path, 'cgroup.subtree_control')).read().split(): continue
+                except OSError: continue
+            probe = os.path.join(path, f'autoresearch-probe-{os.getpid()}')
+            try:
+                os.mkdir(probe)
+                try:
+                    with open(os.path.join(probe, 'pids.max'), 'w') as f: f.write('8')
+                finally: os.rmdir(probe)
+                return path
+            except OSError: continue
+    return None
+
+def _cgroup_make(root, name, max_tasks):
+    "A new pids cgroup `root/name` holding at most `max_tasks` processes and threads; its path, or None."
+    path = os.path.join(root, name)
+    try:
+        os.mkdir(path)
+        with open(os.path.join(path, 'pids.max'), 'w') as f: f.write(str(int(max_tasks)))
+        return path
+    except OSError:
+        try: os.rmdir(path)
+        except OSError: pass
+        return None
+
+def _cgroup_clear(path):
+    "Kill whatever is left in the cgroup and remove it; True once it is gone."
+    try:
+        for pid in open(os.path.join(path, 'cgroup.procs')).read().split():
+            try: os.kill(int(pid), signal.SIGKILL)
+            except OSError: pass
+        os.rmdir(path)
+        return True
+    except FileNotFoundError: return True
+    except OSError: return False
+
 def _child(req, out_fd):
     "In the forked child: become a fresh session, isolate, point stdio at the pipe, run the script; never returns."
     code = 1
@@ -97,6 +151,11 @@ def _child(req, out_fd):
         os.setsid()
         import ctypes
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG: die with the server
+        if req.get('cgroup'):                            # first: every process and thread it starts counts, none escapes
+            try:
+                with open(os.path.join(req['cgroup'], 'cgroup.procs'), 'w') as f: f.write(str(os.getpid()))
+            except OSError as e:
+                os.write(out_fd, f'fork server: could not join the pids cgroup ({e})\n'.encode()); code = 74; return
         if req.get('isolate_network') and not _unshare_network():
             os.write(out_fd, b'fork server: could not enter a new network namespace\n'); code = 71; return
         if (req.get('hide') or req.get('readonly')) and (why := _hide(req.get('hide', ()), req.get('readonly', ()), req.get('writable', ()))):
@@ -154,10 +213,12 @@ def main(fd:int):
         except BaseException: ok = False
         os._exit(0 if ok else 1)
     pids = os.waitstatus_to_exitcode(os.waitpid(probe, 0)[1]) == 0
+    cg_root = _pids_cgroup_root()                        # can it cap a child's number of processes (fork bombs)?
+    groups, stale = {}, []                               # child pid -> its cgroup; cgroups still to remove
     sock = socket.socket(fileno=fd)
     send = lambda **msg: sock.send(json.dumps(msg).encode())
     send(ready=True, preloaded=[m for m in PRELOAD if m in sys.modules], pid=os.getpid(), network_namespace=network,
-         mount_namespace=mounts, pid_namespace=pids)
+         mount_namespace=mounts, pid_namespace=pids, pids_cgroup=bool(cg_root))
     while True:
         ready, _, _ = select.select([sock], [], [], 0.05)
         if ready:
@@ -166,15 +227,26 @@ def main(fd:int):
             if not data: break                           # the harness is gone: so are we (children follow)
             req = json.loads(data)
             if not fds: send(id=req['id'], error='no output pipe was passed'); continue
+            cg = req['cgroup'] = (_cgroup_make(cg_root, f'autoresearch-{os.getpid()}-{req["id"]}', req['max_tasks'])
+                                  if cg_root and req.get('max_tasks') else None)
+            if req.get('max_tasks') and not cg:
+                os.close(fds[0]); send(id=req['id'], error='could not make a pids cgroup to cap its processes'); continue
             pid = os.fork()
             if pid == 0:
                 sock.close()
                 _child(req, fds[0])
             os.close(fds[0])
+            if cg: groups[pid] = cg
             send(id=req['id'], pid=pid)
         while True:
             try: pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError: break
             if pid == 0: break
+            if pid in groups: stale.append(groups.pop(pid))
             send(exit=pid, code=os.waitstatus_to_exitcode(status))
+        stale = [g for g in stale if not _cgroup_clear(g)]   # leftovers killed; retried until the group is empty
+    import time
+    for _ in range(40):                                  # children die with the server (PR_SET_PDEATHSIG): clean up
+        if not (stale := [g for g in stale + list(groups.values()) if not _cgroup_clear(g)]): break
+        groups = {}; time.sleep(0.05)
 

@@ -27,6 +27,7 @@ class RunnerConfig:
     eval_timeout_s: float = 600.0      # wall seconds allowed for the trusted evaluation
     memory_mb: int = 8192              # resident-memory cap of the experiment's process group
     disk_mb: int = 4096                # cap on what the experiment writes: its work directory in all, and any one file anywhere
+    max_tasks: int = 2048              # cap on the experiment's processes and threads (a pids cgroup, where the machine allows it)
     max_output_bytes: int = 20 << 20   # output beyond this is read and discarded (the run goes on)
     log_tail_bytes: int = 16 << 10     # output kept for the outcome's log tail
     isolate_network: bool = True       # run in a new network namespace (unshare -n) where the machine allows it
@@ -232,7 +233,7 @@ class ForkServer:
             return self.exits.get(pid)
 
     def spawn(self, cwd, env, script='train.py', isolate_network=True, timeout=30.0, hide=(), readonly=(), writable=(),
-              pid_namespace=False, max_file_bytes=None):
+              pid_namespace=False, max_file_bytes=None, max_tasks=None):
         "Fork a child that runs `script` in `cwd` with exactly `env`; its stdout and stderr go to a new pipe."
         self.start()
         if isolate_network and not self.info.get('network_namespace'):
@@ -245,7 +246,8 @@ class ForkServer:
         req = json.dumps(dict(id=rid, cwd=str(cwd), env=dict(env), script=script, isolate_network=isolate_network,
                               hide=list(hide), readonly=list(readonly), writable=list(writable),
                               pid_namespace=bool(pid_namespace and self.info.get('pid_namespace')),
-                              max_file_bytes=max_file_bytes))
+                              max_file_bytes=max_file_bytes,
+                              max_tasks=max_tasks if self.info.get('pids_cgroup') else None))
         try:
             with self.send_lock: socket.send_fds(self.sock, [req.encode()], [w])
         finally: os.close(w)
@@ -344,9 +346,12 @@ class Experiment:
                 pidns = bool(fs.info.get('pid_namespace'))
                 self.proc = fs.spawn(self.dir, env, 'train.py', isolate_network=isolate, hide=hide, readonly=ro,
                                      writable=[str(self.dir)] if ro else [], pid_namespace=pidns,
-                                     max_file_bytes=self.cfg.disk_mb << 20)
+                                     max_file_bytes=self.cfg.disk_mb << 20, max_tasks=self.cfg.max_tasks)
                 self.processes = ('PID namespace: every process it started ends with it' if pidns else
                                   'process group: a daemon that leaves the group can outlive the run')
+                self.processes += (f'; at most {self.cfg.max_tasks} processes and threads (pids cgroup)'
+                                   if fs.info.get('pids_cgroup') and self.cfg.max_tasks else
+                                   '; no cap on the number of processes (this machine lets it make no pids cgroup)')
                 if self.cfg.hide_held_out:
                     self.held_out = (f'hidden (mount namespace): {", ".join(Path(h).name for h in hide)}' if hide else
                                      'readable: this machine allows no mount namespace')

@@ -194,3 +194,32 @@ def test_monkeypatched_evaluation_does_not_count(runner):
     o = go(runner, before_loop(patch))
     assert o.status == 'ok' and o.val_bpb > 1.0, (o.status, o.reason, o.val_bpb)
     assert o.printed_val_bpb == 0.0001 and o.metric_mismatch
+
+def _cgroups_left():
+    "pids cgroups of ours still present anywhere under /sys/fs/cgroup."
+    import glob
+    return glob.glob('/sys/fs/cgroup/**/autoresearch-[0-9]*-[0-9]*', recursive=True)
+
+def test_fork_bomb_is_capped(runner, tmp_path):
+    """A fork bomb: the pids cgroup caps the experiment's processes and threads, the run ends as a recorded outcome,
+    nothing of it survives, and the next experiment runs normally. A bounded bomb goes first, so that a machine
+    without the cap is never handed a real one."""
+    count = tmp_path / 'forks'
+    bounded = (f'import os, time\nn = 0\nfor i in range(300):\n'
+               f'    try: pid = os.fork()\n    except OSError: break\n'
+               f'    if pid == 0: time.sleep(30); os._exit(0)\n    n += 1\n'
+               f'open({str(count)!r}, "w").write(str(n))')
+    o = go(runner, before_loop(bounded), max_tasks=64, memory_mb=1 << 20)   # RSS sums count shared pages per fork
+    if 'pids cgroup' not in o.isolation['processes'] or 'no cap' in o.isolation['processes']:
+        pytest.skip(o.isolation['processes'])
+    assert o.status == 'ok', (o.status, o.reason)
+    assert 0 < int(count.read_text()) < 64                     # fork failed at the cap (torch's threads count too)
+    t0 = time.time()
+    bomb = 'import os\nwhile True:\n    try: os.fork()\n    except OSError: pass'
+    o = go(runner, before_loop(bomb), max_tasks=64, memory_mb=1 << 20, startup_allowance_s=4)
+    assert o.status in ('timeout', 'crash'), (o.status, o.reason)
+    assert time.time() - t0 < 60
+    time.sleep(0.5)
+    assert not _cgroups_left()                                 # every process of both runs is gone, and their groups
+    o = go(runner, SRC)
+    assert o.status == 'ok' and o.val_bpb > 1.0, (o.status, o.reason)
