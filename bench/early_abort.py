@@ -7,7 +7,7 @@ tell API.
 
 Every method sees a run's training loss as it arrives and only the runs it let finish as history (a pruned run's
 final val_bpb is never revealed to it). Decisions happen on one schedule for all: checkpoints every budget/8,
-none before 20% of the budget (our `min_progress`; Optuna `n_warmup_steps=1`) and none before 3 finished runs
+none before 20% of the budget (our `min_progress`; Optuna's first report is at 25%) and none before 3 finished runs
 (our `min_history`; Optuna `n_startup_trials=3`). Optuna's intermediate value at a checkpoint is the mean training
 loss over the last budget/10 seconds (what our reference forecaster smooths over, too).
 
@@ -24,7 +24,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 CHECKS = 8                 # checkpoints per run: every budget / 8
-MIN_HISTORY, WARMUP_STEPS = 3, 1
+MIN_HISTORY = 3           # finished runs before any abort (our min_history; Optuna's n_startup_trials)
+FIRST_CHECK = 2           # first checkpoint reported: 2/8 = 25% of the budget (ours: no decision before 20%)
 
 def load_jsonl(path):
     "Runs of bench/record_curves.py: curve points are (elapsed_s, step, loss)."
@@ -76,7 +77,7 @@ def optuna_pruner(runs, make_pruner):
     for r in runs:
         trial, B = study.ask(), r['budget_s']
         stop = 1.0
-        for k in range(1, CHECKS):     # the last checkpoint is the end of the run: nothing left to save
+        for k in range(FIRST_CHECK, CHECKS):   # the last checkpoint is the end of the run: nothing left to save
             t_k = k * B / CHECKS
             if t_k > r['t'][-1]: break
             trial.report(window_mean(r['t'], r['loss'], t_k, B / 10), step=k)
@@ -88,11 +89,11 @@ def optuna_pruner(runs, make_pruner):
 
 def pruners():
     import optuna.pruners as P
-    common = dict(n_startup_trials=MIN_HISTORY, n_warmup_steps=WARMUP_STEPS)
+    common = dict(n_startup_trials=MIN_HISTORY, n_warmup_steps=FIRST_CHECK)
     return {'optuna MedianPruner': lambda: P.MedianPruner(**common),
             'optuna PercentilePruner(25)': lambda: P.PercentilePruner(25.0, **common),
-            'optuna HyperbandPruner': lambda: P.HyperbandPruner(min_resource=WARMUP_STEPS + 1, max_resource=CHECKS, reduction_factor=3),
-            'optuna WilcoxonPruner(p=0.1)': lambda: P.WilcoxonPruner(p_threshold=0.1, n_startup_steps=WARMUP_STEPS + 1)}
+            'optuna HyperbandPruner': lambda: P.HyperbandPruner(min_resource=FIRST_CHECK, max_resource=CHECKS, reduction_factor=3),
+            'optuna WilcoxonPruner(p=0.1)': lambda: P.WilcoxonPruner(p_threshold=0.1, n_startup_steps=FIRST_CHECK)}
 
 def score(dataset, method, used, truth):
     judged = [(u, bad, best) for u, (j, bad, best) in zip(used, truth) if j]
