@@ -13,18 +13,23 @@ PRELOAD = ('numpy', 'torch', 'torch.nn', 'torch.nn.functional', 'torch._dynamo',
 CLONE_NEWNET, CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID = 0x40000000, 0x10000000, 0x00020000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x20, 0x1000, 0x4000, 0x40000
 
-def _unshare_network():
-    "Leave the network in this (single-threaded, just forked) process: a new network namespace; True if it held."
+def _unshare(flags):
+    """unshare(2) `flags` in this (single-threaded, just forked) process; unprivileged, inside a new user namespace
+    that maps us to root first. True if it held."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_NEWNET) == 0: return True
-    uid, gid = os.getuid(), os.getgid()           # unprivileged: a user namespace that maps us to root first
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0: return False
+    if libc.unshare(flags) == 0: return True
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(CLONE_NEWUSER | flags) != 0: return False
     try:
         for name, text in (('setgroups', 'deny'), ('uid_map', f'0 {uid} 1'), ('gid_map', f'0 {gid} 1')):
             with open(f'/proc/self/{name}', 'w') as f: f.write(text)
     except OSError: pass
     return True
+
+def _unshare_network():
+    "Leave the network: a new network namespace; True if it held."
+    return _unshare(CLONE_NEWNET)
 
 def _hide(paths, readonly=(), writable=()):
     """In a new mount namespace, for this process only: make each `readonly` path read-only, cover each of `paths`
@@ -33,13 +38,7 @@ def _hide(paths, readonly=(), writable=()):
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     err = lambda what: f'{what}: {os.strerror(ctypes.get_errno())}'
-    if libc.unshare(CLONE_NEWNS) != 0:
-        uid, gid = os.getuid(), os.getgid()          # unprivileged: a user namespace first (as for the network)
-        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0: return err('no mount namespace')
-        try:
-            for name, text in (('setgroups', 'deny'), ('uid_map', f'0 {uid} 1'), ('gid_map', f'0 {gid} 1')):
-                with open(f'/proc/self/{name}', 'w') as f: f.write(text)
-        except OSError: pass
+    if not _unshare(CLONE_NEWNS): return err('no mount namespace')
     if libc.mount(b'none', b'/', None, MS_REC | MS_PRIVATE, None) != 0: return err('cannot make the mounts private')
     for p in readonly:
         if not os.path.exists(p): continue
