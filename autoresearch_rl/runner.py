@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['STATUSES', 'PROGRESS_RE', 'RunnerConfig', 'Outcome', 'package_caches', 'held_out_paths', 'protected_paths',
-           'network_isolation_prefix', 'ForkedProc', 'ForkServer', 'fork_server', 'Experiment', 'TrustedEvaluator',
-           'trusted_evaluator', 'warm_up', 'run_experiment', 'LocalExecutor']
+           'network_isolation_prefix', 'fresh_interpreter_protections', 'ForkedProc', 'ForkServer', 'fork_server',
+           'Experiment', 'TrustedEvaluator', 'trusted_evaluator', 'warm_up', 'run_experiment', 'LocalExecutor']
 
 # %% ../nbs/04_runner.ipynb #5eb0e50b
 import atexit, hashlib, json, math, os, re, select, shutil, signal, socket, subprocess, sys, tempfile, threading, time
@@ -137,6 +137,40 @@ def _die_with_parent():
         import ctypes
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)          # PR_SET_PDEATHSIG
     except (OSError, AttributeError): pass
+
+_FRESH = {}
+
+def fresh_interpreter_protections() -> dict:
+    """What a fresh-interpreter run (no fork server) can get on this machine, probed once: a mount namespace
+    (held-out data hidden, project read-only: `mounts`), a PID namespace through `unshare --pid --fork` (`pid_prefix`)
+    and a pids cgroup root (`cgroup`)."""
+    if not _FRESH:
+        from .forkserver import _pids_cgroup_root
+        def ok(cmd):
+            try: return subprocess.run(cmd, capture_output=True, timeout=20).returncode == 0
+            except (OSError, subprocess.TimeoutExpired): return False
+        _FRESH['mounts'] = ok([sys.executable, '-c', 'from autoresearch_rl.forkserver import _probe_hide; _probe_hide()'])
+        net = network_isolation_prefix()
+        pid = (net[:-1] if net else ['unshare']) + ['--pid', '--fork', '--kill-child', '--']
+        _FRESH['pid_prefix'] = pid if ok(pid + ['true']) else None
+        _FRESH['cgroup'] = _pids_cgroup_root()
+    return dict(_FRESH)
+
+def _fresh_preexec(hide, readonly, writable, cgroup, max_file_bytes=None):
+    """The child's set-up before exec, for a fresh interpreter: die with the harness, join its pids cgroup, cap any
+    one file, enter a mount namespace that hides and protects. Raises (Popen then fails in the parent) when a
+    protection fails. Imports happen here, in the parent: the child of a threaded process must not import."""
+    import resource
+    from .forkserver import _hide
+    def setup():
+        _die_with_parent()
+        if max_file_bytes: resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+        if cgroup:
+            fd = os.open(os.path.join(cgroup, 'cgroup.procs'), os.O_WRONLY)
+            try: os.write(fd, str(os.getpid()).encode())
+            finally: os.close(fd)
+        if (hide or readonly) and (why := _hide(hide, readonly, writable)): raise OSError(why)
+    return setup
 
 def _kill_group(pgid):
     try: os.killpg(pgid, signal.SIGKILL)
@@ -370,15 +404,44 @@ class Experiment:
                 self.net_prefix_child = ['(namespace)'] if isolate else []
             except (OSError, RuntimeError) as e:
                 self.start_note = f'fresh interpreter (the fork server failed: {e})'[:300]
-        if self.proc is None:
-            self.net_prefix_child = self.net_prefix
-            self.proc = subprocess.Popen(self.net_prefix + [self.cfg.python, 'train.py'], cwd=self.dir, env=env,
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                         start_new_session=True, preexec_fn=_die_with_parent)
+        if self.proc is None: self._start_fresh(env)
         self.pgid = self.proc.pid
         self._reader = threading.Thread(target=self._read, daemon=True); self._reader.start()
         self._watch = threading.Thread(target=self._watchdog, daemon=True); self._watch.start()
         return self
+
+    def _start_fresh(self, env):
+        "A fresh interpreter (no fork server), with every protection this machine allows it (see the outcome's isolation)."
+        from .forkserver import _cgroup_make
+        self.net_prefix_child = self.net_prefix
+        fp = fresh_interpreter_protections()
+        hide = held_out_paths(self.profile.name) if self.cfg.hide_held_out and fp['mounts'] else []
+        ro = protected_paths(self.cfg) if self.cfg.protect and fp['mounts'] else []
+        prefix = fp['pid_prefix'] if fp['pid_prefix'] else self.net_prefix
+        self.cgroup = (_cgroup_make(fp['cgroup'], f'autoresearch-{os.getpid()}-{self.dir.name}', self.cfg.max_tasks)
+                       if fp['cgroup'] and self.cfg.max_tasks else None)
+        cmd = [self.cfg.python, 'train.py']
+        try:
+            self.proc = subprocess.Popen(prefix + cmd, cwd=self.dir, env=env, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=_fresh_preexec(hide, ro, [str(self.dir)] if ro else [], self.cgroup,
+                                                                   self.cfg.disk_mb << 20))
+        except (OSError, subprocess.SubprocessError) as e:    # a protection failed here: run without them, and say so
+            hide, ro, prefix = [], [], self.net_prefix
+            self.start_note += f' (protections failed: {e})'[:200]
+            self.proc = subprocess.Popen(prefix + cmd, cwd=self.dir, env=env, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=_fresh_preexec([], [], [], self.cgroup, self.cfg.disk_mb << 20))
+        if self.cfg.hide_held_out:
+            self.held_out = (f'hidden (mount namespace): {", ".join(Path(h).name for h in hide)}' if hide else
+                             'readable: a fresh interpreter could not enter a mount namespace here')
+        if self.cfg.protect:
+            self.protected = (f'read-only (mount namespace): {", ".join(ro)}' if ro else
+                              'writable: a fresh interpreter could not enter a mount namespace here')
+        self.processes = ('PID namespace: every process it started ends with it' if prefix is fp['pid_prefix'] and prefix
+                          else 'process group: a daemon that leaves the group can outlive the run')
+        self.processes += (f'; at most {self.cfg.max_tasks} processes and threads (pids cgroup)' if self.cgroup else
+                           '; no cap on the number of processes (this machine lets it make no pids cgroup)')
 
     def abort(self, reason='aborted by request'):
         "End the whole process group now; the outcome's status becomes 'aborted'."
@@ -539,6 +602,11 @@ def wait(self) -> Outcome:
     "Wait for the run to end, reap its process group, verify frozen/, evaluate through the trusted path."
     exit_code = self.proc.wait()
     _kill_group(self.pgid)                      # anything the experiment left running in its group
+    if getattr(self, 'cgroup', None):           # a fresh interpreter's pids cgroup: empty it and remove it
+        from .forkserver import _cgroup_clear
+        for _ in range(40):
+            if _cgroup_clear(self.cgroup): break
+            time.sleep(0.05)
     self._reader.join(timeout=5); self._watch.join(timeout=5)
     log = '\n'.join(self.tail)
     o = Outcome('crash', exit_code=exit_code, curve=list(self.curve), steps=self.steps,

@@ -227,3 +227,36 @@ def test_fork_bomb_is_capped(runner, tmp_path):
     assert not _cgroups_left()                                 # every process of both runs is gone, and their groups
     o = go(runner, SRC)
     assert o.status == 'ok' and o.val_bpb > 1.0, (o.status, o.reason)
+
+def test_fresh_interpreter_gets_the_same_protections(runner, tmp_path):
+    """Without the fork server (RunnerConfig(fork_server=False), or its fallback), a fresh interpreter still gets
+    the held-out data hidden, the project read-only, its daemons reaped and its processes capped where the machine
+    allows each; the outcome says which held."""
+    import json, os
+    paths = runner.held_out_paths('cpu')
+    target = str(ROOT / 'train.py')
+    beat = tmp_path / 'heartbeat'
+    daemon = f"import time\nwhile True:\n    open({str(beat)!r}, 'w').write(repr(time.time())); time.sleep(0.1)"
+    code = ('import json, os, subprocess, sys, time\nseen = {}\n'
+            f'for p in {paths!r}:\n'
+            '    try: seen[p] = len(os.listdir(p)) if os.path.isdir(p) else len(open(p, "rb").read())\n'
+            '    except OSError as e: seen[p] = str(e)\n'
+            f'try: open({target!r}, "a").close(); seen["write"] = "allowed"\n'
+            'except OSError as e: seen["write"] = e.strerror\n'
+            f'subprocess.Popen([sys.executable, "-c", {daemon!r}], start_new_session=True); time.sleep(0.5)\n'
+            'print("FRESH " + json.dumps(seen))')
+    before = open(target, 'rb').read()
+    o = go(runner, before_loop(code), fork_server=False)
+    iso = o.isolation
+    assert o.status == 'ok' and o.val_bpb > 1.0, (o.status, o.reason)
+    assert iso['start'].startswith('fresh interpreter'), iso['start']
+    seen = json.loads(next(l for l in o.log_tail.splitlines() if l.startswith('FRESH '))[len('FRESH '):])
+    if not iso['held_out'].startswith('hidden'): pytest.skip(iso['held_out'])
+    assert {p: seen[p] for p in paths} == {p: 0 for p in paths}, seen
+    assert seen['write'] == 'Read-only file system' and open(target, 'rb').read() == before
+    assert os.listdir(paths[1])                                    # hidden from the experiment only
+    if iso['processes'].startswith('PID namespace'):
+        assert beat.exists()
+        time.sleep(1.0); last = beat.read_text(); time.sleep(1.5)
+        assert beat.read_text() == last, 'the daemon is still running after the experiment ended'
+    if 'pids cgroup' in iso['processes']: assert not _cgroups_left()
