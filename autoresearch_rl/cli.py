@@ -76,7 +76,7 @@ def parser():
     run.add_argument('--api-key-env', default='OPENAI_API_KEY', help='chat: the environment variable holding the key')
     run.add_argument('--chat-max-tokens', type=_positive(int), default=None, help='chat: longest reply (default 1024)')
     run.add_argument('--chat-timeout', type=_positive(float), default=None, help='chat: seconds per request (default 120)')
-    run.add_argument('--resume', action='store_true', help='continue the campaign with this tag')
+    run.add_argument('--resume', action='store_true', help='continue the campaign with this tag (start it, and say so, when there is none)')
     nb = sub.add_parser('campaign', help='run a campaign notebook (compare, overnight, week, figures) with papermill')
     nb.add_argument('name', help='a notebook in nbs/campaigns/ (e.g. compare) or the path of one')
     nb.add_argument('-p', '--parameter', nargs=2, action='append', default=[], metavar=('NAME', 'VALUE'),
@@ -132,6 +132,9 @@ def _run(args):
     if args.confirm_seeds < 0: return _fail('--confirm-seeds must be 0 or more')
     if (Path(args.runs_dir) / args.tag / 'ledger.db').exists() and not args.resume:
         return _fail(f'campaign {args.tag!r} exists: pass --resume to continue it, or choose another --tag')
+    if args.resume and not (Path(args.runs_dir) / args.tag / 'ledger.db').exists():   # the notebooks rely on this
+        print(f'no campaign {args.tag!r} in {args.runs_dir}/ yet: starting it (check --tag and --runs-dir if you '
+              'meant to continue one)', flush=True)
     if (why := _preflight(args)): return _fail(why)        # before anything is written
     term = Terminate(target_bpb=args.target_bpb, max_experiments=args.experiments, patience=args.patience,
                      max_wall_s=args.hours * 3600 if args.hours else None,
@@ -172,6 +175,27 @@ def _value(text:str):
         except ValueError: pass
     return text
 
+def _param_value(name, text, spec):
+    """A -p value typed like the parameter's default in the notebook (an int where the default is an int, the raw
+    text where it is a string; papermill's CLI typing where it is None); ValueError naming what was expected."""
+    import ast
+    try: default = ast.literal_eval(spec.get('default', 'None'))
+    except (ValueError, SyntaxError): return _value(text)
+    value = _value(text)
+    if default is None: return value
+    if isinstance(default, str): return text
+    if isinstance(default, bool):
+        if isinstance(value, bool): return value
+        expected = 'True or False'
+    elif isinstance(default, int):
+        if isinstance(value, int) and not isinstance(value, bool): return value
+        expected = 'a whole number'
+    elif isinstance(default, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool): return float(value)
+        expected = 'a number'
+    else: return value
+    raise ValueError(f'parameter {name} expects {expected} (default {default!r}), got {text!r}')
+
 def _preflight(args):
     "Why this campaign cannot start (missing data, a train.py that is not Python), or None; checked before any write."
     from frozen._store import load_meta, FILES
@@ -206,7 +230,8 @@ def _campaign(args):
     params = {}
     for name, value in args.parameter:
         if name not in known: return _fail(f'{path.stem} has no parameter {name!r}: its parameters are {", ".join(known)}')
-        params[name] = _value(value)
+        try: params[name] = _param_value(name, value, known[name])
+        except ValueError as e: return _fail(f'{path.stem}: {e}')
     runs_dir = Path(params.get('runs_dir') or (known.get('runs_dir') or {}).get('default', "'runs'").strip("'\""))
     out = Path(args.out) if args.out else runs_dir / 'notebooks' / f'{path.stem}-{time.strftime("%Y%m%d-%H%M%S")}.ipynb'
     out.parent.mkdir(parents=True, exist_ok=True)
