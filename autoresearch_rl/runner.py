@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['STATUSES', 'PROGRESS_RE', 'RunnerConfig', 'Outcome', 'package_caches', 'held_out_paths', 'protected_paths',
            'network_isolation_prefix', 'fresh_interpreter_protections', 'ForkedProc', 'ForkServer', 'fork_server',
-           'Experiment', 'TrustedEvaluator', 'trusted_evaluator', 'warm_up', 'run_experiment', 'LocalExecutor']
+           'check_runner_config', 'Experiment', 'TrustedEvaluator', 'trusted_evaluator', 'warm_up', 'run_experiment',
+           'LocalExecutor']
 
 # %% ../nbs/04_runner.ipynb #5eb0e50b
 import atexit, hashlib, json, math, os, re, select, shutil, signal, socket, subprocess, sys, tempfile, threading, time
@@ -339,10 +340,25 @@ def _frozen_changes(copy, pristine):
     return sorted(n for n in a.keys() | b.keys() if a.get(n) != b.get(n))
 
 # %% ../nbs/04_runner.ipynb #4f04c8fd
+def check_runner_config(cfg:RunnerConfig):
+    "Raise ValueError naming the first bad field of `cfg` and what to pass instead."
+    pos = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+    checks = [('budget_s', cfg.budget_s is None or pos(cfg.budget_s), "a positive number of seconds, or None for the profile's"),
+              ('startup_allowance_s', pos(cfg.startup_allowance_s), 'a positive number of seconds'),
+              ('eval_timeout_s', pos(cfg.eval_timeout_s), 'a positive number of seconds'),
+              ('memory_mb', pos(cfg.memory_mb), 'a positive number of MB'),
+              ('disk_mb', pos(cfg.disk_mb), 'a positive number of MB'),
+              ('max_tasks', isinstance(cfg.max_tasks, int) and cfg.max_tasks >= 0, 'a whole number (0 = no cap)'),
+              ('max_output_bytes', pos(cfg.max_output_bytes), 'a positive number of bytes'),
+              ('handover', cfg.handover in ('torchscript', 'export'), "'torchscript' or 'export'")]
+    for name, ok, what in checks:
+        if not ok: raise ValueError(f'RunnerConfig.{name}={getattr(cfg, name)!r}: pass {what}')
+
 class Experiment:
     "One running train.py: start it, stream its progress, abort it, wait for its Outcome."
     def __init__(self, source:str, config:RunnerConfig=None, seed:int=0, callbacks=()):
         self.cfg = config or RunnerConfig()
+        check_runner_config(self.cfg)
         self.source, self.seed, self.callbacks = source, seed, list(callbacks)
         self.profile = frozen.get_profile(self.cfg.profile)
         self.budget_s = float(self.cfg.budget_s or self.profile.time_budget_s)
