@@ -28,6 +28,7 @@ class RunnerConfig:
     eval_timeout_s: float = 600.0      # wall seconds allowed for the trusted evaluation
     memory_mb: int = 8192              # resident-memory cap of the experiment's process group
     disk_mb: int = 4096                # cap on what the experiment writes: its work directory in all, and any one file anywhere
+    min_free_mb: int = 1024            # end a run that takes free space below this on /tmp, /dev/shm, home, work or campaign disks
     max_tasks: int = 2048              # cap on the experiment's processes and threads (a pids cgroup, where the machine allows it)
     max_output_bytes: int = 20 << 20   # output beyond this is read and discarded (the run goes on)
     log_tail_bytes: int = 16 << 10     # output kept for the outcome's log tail
@@ -348,6 +349,7 @@ def check_runner_config(cfg:RunnerConfig):
               ('eval_timeout_s', pos(cfg.eval_timeout_s), 'a positive number of seconds'),
               ('memory_mb', pos(cfg.memory_mb), 'a positive number of MB'),
               ('disk_mb', pos(cfg.disk_mb), 'a positive number of MB'),
+              ('min_free_mb', isinstance(cfg.min_free_mb, (int, float)) and cfg.min_free_mb >= 0, 'a number of MB >= 0'),
               ('max_tasks', isinstance(cfg.max_tasks, int) and cfg.max_tasks >= 0, 'a whole number (0 = no cap)'),
               ('max_output_bytes', pos(cfg.max_output_bytes), 'a positive number of bytes'),
               ('handover', cfg.handover in ('torchscript', 'export'), "'torchscript' or 'export'")]
@@ -500,19 +502,42 @@ def _line(self, line):
     self.last_record = rec
     for cb in self.callbacks: cb(self, rec)
 
+def _free_mb(paths):
+    "{filesystem: (a path on it, free MB)} for the existing `paths`, one entry per filesystem."
+    out = {}
+    for p in paths:
+        try: st, vfs = os.stat(p), os.statvfs(p)
+        except OSError: continue
+        out.setdefault(st.st_dev, (str(p), vfs.f_bavail * vfs.f_frsize / 2**20))
+    return out
+
+def _disk_watch_paths(self):
+    "Where an experiment could fill a disk outside its work directory: temp, shared memory, home, the campaign."
+    return [self.dir, tempfile.gettempdir(), '/dev/shm', os.path.expanduser('~'), *self.cfg.protect_paths]
+
 @patch_to(Experiment)
 def _watchdog(self):
-    "Enforce the wall-clock limit, the memory cap and the disk cap; track peak memory."
+    """Enforce the wall-clock limit, the memory cap and the disk caps (the work directory's growth, and a floor of
+    free space on every disk the run could write to: many small files in /tmp escape the per-file limit); track
+    peak memory."""
     limit = self.budget_s + self.cfg.startup_allowance_s
     base_mb, k = _dir_mb(self.dir), 0
+    free0 = _free_mb(_disk_watch_paths(self))
+    low = None
     while self.proc.poll() is None:
         self.peak_mb = max(self.peak_mb, _group_rss_mb(self.pgid))
-        if k % 5 == 0: self.disk_mb = _dir_mb(self.dir) - base_mb     # once a second
+        if k % 5 == 0:                                                # once a second
+            self.disk_mb = _dir_mb(self.dir) - base_mb
+            low = next(((p, free, free0[dev][1] - free) for dev, (p, free) in _free_mb(_disk_watch_paths(self)).items()
+                        if dev in free0 and free < self.cfg.min_free_mb and free0[dev][1] - free > 64), None)
         k += 1
         if self.peak_mb > self.cfg.memory_mb:
             self._kill('crash', f'memory cap exceeded: {self.peak_mb:.0f} MB > {self.cfg.memory_mb} MB')
         elif self.disk_mb > self.cfg.disk_mb:
             self._kill('crash', f'disk cap exceeded: {self.disk_mb:.0f} MB written > {self.cfg.disk_mb} MB')
+        elif low:
+            self._kill('crash', f'disk nearly full: {low[1]:.0f} MB free on the disk of {low[0]} (< {self.cfg.min_free_mb} MB), '
+                                f'{low[2]:.0f} MB used during the run')
         elif time.time() - self.t_spawn > limit:
             self._kill('timeout', f'wall-clock limit exceeded: {limit:.0f} s (budget {self.budget_s:g} s + '
                                   f'{self.cfg.startup_allowance_s:g} s allowance)')

@@ -260,3 +260,21 @@ def test_fresh_interpreter_gets_the_same_protections(runner, tmp_path):
         time.sleep(1.0); last = beat.read_text(); time.sleep(1.5)
         assert beat.read_text() == last, 'the daemon is still running after the experiment ended'
     if 'pids cgroup' in iso['processes']: assert not _cgroups_left()
+
+def test_many_small_files_outside_the_work_directory(runner):
+    """Many small files outside the work directory (here shared memory; /tmp or home alike), each far below the
+    per-file limit: the watchdog's floor of free space on every disk the run can write to ends the run."""
+    import os, shutil, uuid
+    shm = '/dev/shm'
+    if not os.path.isdir(shm) or shutil.disk_usage(shm).free < 1 << 30: pytest.skip('no /dev/shm with 1 GB free here')
+    junk = f'{shm}/ar-junk-{uuid.uuid4().hex[:8]}'
+    floor = int(shutil.disk_usage(shm).free / 2**20) - 150         # 150 MB above the floor when the run starts
+    code = (f'import os, time\nos.makedirs({junk!r}, exist_ok=True)\nfor i in range(400):\n'
+            f'    with open(os.path.join({junk!r}, f"f{{i}}"), "wb") as f: f.write(os.urandom(1 << 20))\n'
+            'time.sleep(30)')
+    try:
+        t0 = time.time()
+        o = go(runner, before_loop(code), min_free_mb=floor)
+        assert o.status == 'crash' and 'disk nearly full' in o.reason and shm in o.reason, (o.status, o.reason)
+        assert time.time() - t0 < 30
+    finally: shutil.rmtree(junk, ignore_errors=True)
