@@ -143,6 +143,18 @@ def _cgroup_clear(path):
     except FileNotFoundError: return True
     except OSError: return False
 
+def _cgroup_sweep(root):
+    "Remove the pids cgroups left by harnesses that were killed (named autoresearch-<pid>-..., that pid gone)."
+    import re
+    try: names = os.listdir(root)
+    except OSError: return
+    for name in names:
+        if not (m := re.fullmatch(r'autoresearch-(\d+)-.+', name)): continue
+        try: os.kill(int(m[1]), 0); continue            # its server or harness still runs: not ours to touch
+        except ProcessLookupError: pass
+        except PermissionError: continue
+        _cgroup_clear(os.path.join(root, name))
+
 def _child(req, out_fd):
     "In the forked child: become a fresh session, isolate, point stdio at the pipe, run the script; never returns."
     code = 1
@@ -213,6 +225,7 @@ def main(fd:int):
         os._exit(0 if ok else 1)
     pids = os.waitstatus_to_exitcode(os.waitpid(probe, 0)[1]) == 0
     cg_root = _pids_cgroup_root()                        # can it cap a child's number of processes (fork bombs)?
+    if cg_root: _cgroup_sweep(cg_root)                   # groups of servers that were killed before cleaning up
     groups, stale = {}, []                               # child pid -> its cgroup; cgroups still to remove
     sock = socket.socket(fileno=fd)
     send = lambda **msg: sock.send(json.dumps(msg).encode())

@@ -147,7 +147,7 @@ def fresh_interpreter_protections() -> dict:
     (held-out data hidden, project read-only: `mounts`), a PID namespace through `unshare --pid --fork` (`pid_prefix`)
     and a pids cgroup root (`cgroup`)."""
     if not _FRESH:
-        from .forkserver import _pids_cgroup_root
+        from .forkserver import _pids_cgroup_root, _cgroup_sweep
         def ok(cmd):
             try: return subprocess.run(cmd, capture_output=True, timeout=20).returncode == 0
             except (OSError, subprocess.TimeoutExpired): return False
@@ -156,6 +156,7 @@ def fresh_interpreter_protections() -> dict:
         pid = (net[:-1] if net else ['unshare']) + ['--pid', '--fork', '--kill-child', '--']
         _FRESH['pid_prefix'] = pid if ok(pid + ['true']) else None
         _FRESH['cgroup'] = _pids_cgroup_root()
+        if _FRESH['cgroup']: _cgroup_sweep(_FRESH['cgroup'])
     return dict(_FRESH)
 
 def _fresh_preexec(hide, readonly, writable, cgroup, max_file_bytes=None):
