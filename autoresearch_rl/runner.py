@@ -413,12 +413,7 @@ class Experiment:
                 self.processes += (f'; at most {self.cfg.max_tasks} processes and threads (pids cgroup)'
                                    if fs.info.get('pids_cgroup') and self.cfg.max_tasks else
                                    '; no cap on the number of processes (this machine lets it make no pids cgroup)')
-                if self.cfg.hide_held_out:
-                    self.held_out = (f'hidden (mount namespace): {", ".join(Path(h).name for h in hide)}' if hide else
-                                     'readable: this machine allows no mount namespace')
-                if self.cfg.protect:
-                    self.protected = (f'read-only (mount namespace): {", ".join(ro)}' if ro else
-                                      'writable: this machine allows no mount namespace')
+                self._describe_files(hide, ro, 'this machine allows no mount namespace')
                 self.start_note = 'fork server'
                 self.net_prefix_child = ['(namespace)'] if isolate else []
             except (OSError, RuntimeError) as e:
@@ -428,6 +423,13 @@ class Experiment:
         self._reader = threading.Thread(target=self._read, daemon=True); self._reader.start()
         self._watch = threading.Thread(target=self._watchdog, daemon=True); self._watch.start()
         return self
+
+    def _describe_files(self, hide, ro, why_not):
+        "Word what held of the held-out hiding and the read-only protection, for the outcome's isolation."
+        if self.cfg.hide_held_out:
+            self.held_out = f'hidden (mount namespace): {", ".join(Path(h).name for h in hide)}' if hide else f'readable: {why_not}'
+        if self.cfg.protect:
+            self.protected = f'read-only (mount namespace): {", ".join(ro)}' if ro else f'writable: {why_not}'
 
     def _start_fresh(self, env):
         "A fresh interpreter (no fork server), with every protection this machine allows it (see the outcome's isolation)."
@@ -451,12 +453,7 @@ class Experiment:
             self.proc = subprocess.Popen(prefix + cmd, cwd=self.dir, env=env, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                                          preexec_fn=_fresh_preexec([], [], [], self.cgroup, self.cfg.disk_mb << 20))
-        if self.cfg.hide_held_out:
-            self.held_out = (f'hidden (mount namespace): {", ".join(Path(h).name for h in hide)}' if hide else
-                             'readable: a fresh interpreter could not enter a mount namespace here')
-        if self.cfg.protect:
-            self.protected = (f'read-only (mount namespace): {", ".join(ro)}' if ro else
-                              'writable: a fresh interpreter could not enter a mount namespace here')
+        self._describe_files(hide, ro, 'a fresh interpreter could not enter a mount namespace here')
         self.processes = ('PID namespace: every process it started ends with it' if prefix is fp['pid_prefix'] and prefix
                           else 'process group: a daemon that leaves the group can outlive the run')
         self.processes += (f'; at most {self.cfg.max_tasks} processes and threads (pids cgroup)' if self.cgroup else
