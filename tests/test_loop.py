@@ -19,7 +19,14 @@ def consistent(runs, tag):
     rows = led.rows(done_only=False)
     assert [r['id'] for r in rows] == list(range(1, len(rows) + 1))
     assert len(led.pending()) <= 1 and all(r['id'] == max(x['id'] for x in rows) for r in rows if r['state'] != 'done')
-    git = GitBranch(Path(runs) / tag / 'repo', tag)
+    repo = Path(runs) / tag / 'repo'
+    if not (repo.exists() and GitBranch(repo, tag)._git('rev-parse', '--verify', '--quiet', f'autoresearch/{tag}',
+                                                           check=False).returncode == 0):
+        # killed while the campaign was being set up (ledger made, repository or branch not yet): nothing may have run
+        assert rows == [], f'{len(rows)} experiments in the ledger but no branch autoresearch/{tag}'
+        led.close()
+        return rows
+    git = GitBranch(repo, tag)
     led.reconcile(git)                        # what a resume does first
     kept = [r for r in led.rows() if r['kept']]
     assert all(git.find(r['id']) == r['commit_sha'] for r in kept)
