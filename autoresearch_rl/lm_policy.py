@@ -134,6 +134,7 @@ def build_prompt(state, program:str, tokenizer, max_tokens:int, max_history:int=
 class LMActorCritic:
     "A causal LM with LoRA adapters and a value head: generate, and score (log-prob, entropy, value) for PPO."
     def __init__(self, model, tokenizer, cfg:LMPolicyConfig):
+        import warnings
         from peft import LoraConfig, get_peft_model
         from trl.trainer.utils import selective_log_softmax
         self._selective = selective_log_softmax
@@ -141,7 +142,9 @@ class LMActorCritic:
         self.device = torch.device(cfg.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
         lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                           target_modules=list(cfg.target_modules), task_type='CAUSAL_LM')
-        self.model = get_peft_model(model, lora).to(self.device)
+        with warnings.catch_warnings():            # peft asks transformers a deprecated name (a FutureWarning per load)
+            warnings.filterwarnings('ignore', message='.*is_gradient_checkpointing', category=FutureWarning)
+            self.model = get_peft_model(model, lora).to(self.device)
         self.value_head = nn.Linear(model.config.hidden_size, 1).to(self.device)
         nn.init.zeros_(self.value_head.weight); nn.init.zeros_(self.value_head.bias)
 
