@@ -158,7 +158,10 @@ class LMActorCritic:
 
     def state_dict(self):
         from peft import get_peft_model_state_dict
-        return dict(adapter={k: v.detach().cpu().clone() for k, v in get_peft_model_state_dict(self.model).items()},
+        # embeddings are saved only when adapted: peft's 'auto' asks the Hugging Face Hub (offline: a warning per save)
+        emb = bool({'embed_tokens', 'lm_head'} & set(self.cfg.target_modules))
+        sd = get_peft_model_state_dict(self.model, save_embedding_layers=emb)
+        return dict(adapter={k: v.detach().cpu().clone() for k, v in sd.items()},
                     head={k: v.detach().cpu().clone() for k, v in self.value_head.state_dict().items()})
 
     def load_state_dict(self, d):
