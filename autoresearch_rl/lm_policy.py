@@ -7,7 +7,7 @@ __all__ = ['LM_PPO_CONFIG', 'ANSWER_FORMAT', 'LMPolicyConfig', 'default_gguf', '
            'LMActorCritic', 'LMPolicy']
 
 # %% ../nbs/07b_lm_policy.ipynb #5571eed2
-import importlib.util, math, os, time
+import copy, importlib.util, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -175,13 +175,21 @@ class LMActorCritic:
         set_peft_model_state_dict(self.model, d['adapter']); self.value_head.load_state_dict(d['head'])
 
     @torch.no_grad()
-    def generate(self, prompt_ids, generator_seed:int):
+    def prefill(self, prompt_ids):
+        "The key/value cache of all but the last prompt token, to sample several answers from one prompt encoding."
+        self.model.eval()
+        return self.model(input_ids=torch.tensor([prompt_ids[:-1]], device=self.device), use_cache=True).past_key_values
+
+    @torch.no_grad()
+    def generate(self, prompt_ids, generator_seed:int, cache=None):
         """Sampled answer token ids (eos kept, padding dropped), their log-probs and the prompt's value, all from
-        the sampling pass itself: a second pass over a long prompt would double the cost of a proposal."""
+        the sampling pass itself: a second pass over a long prompt would double the cost of a proposal. `cache`
+        (from `prefill(prompt_ids)`, left unchanged) skips encoding the prompt again."""
         self.model.eval()
         torch.manual_seed(generator_seed)
         x = torch.tensor([prompt_ids], device=self.device)
-        out = self.model.generate(input_ids=x, attention_mask=torch.ones_like(x), do_sample=True,
+        kw = dict(past_key_values=copy.deepcopy(cache)) if cache is not None else {}
+        out = self.model.generate(input_ids=x, attention_mask=torch.ones_like(x), do_sample=True, **kw,
                                   temperature=self.cfg.temperature, top_k=0, top_p=1.0,
                                   max_new_tokens=self.cfg.max_new_tokens, pad_token_id=self.tok.pad_token_id,
                                   return_dict_in_generate=True, output_logits=True, output_hidden_states=True)
@@ -257,9 +265,10 @@ class LMPolicy(Policy):
         t0 = time.time()
         ids = self.prompt(state)
         obs = dict(ids=ids)
+        cache = self.net.prefill(ids) if self.cfg.resample and len(ids) > 1 else None   # one prompt encoding for all samples
         for attempt in range(1 + self.cfg.resample):
             self.samples += 1
-            gen, lp, v = self.net.generate(ids, self.seed * 100003 + self.samples)
+            gen, lp, v = self.net.generate(ids, self.seed * 100003 + self.samples, cache)
             with torch.no_grad():
                 kl = (lp - self.net.score(ids, gen, adapter=False)[0]).mean().item() if self.cfg.kl_coef else 0.0
             text = self.tok.decode(gen, skip_special_tokens=True)
