@@ -143,9 +143,12 @@ class GitBranch:
         "Switch to the campaign branch (made from HEAD the first time); the target must have no uncommitted edits."
         if self._git('status', '--porcelain', '--', self.target).stdout.strip():
             raise LedgerError(f"{self.repo / self.target} has uncommitted changes: commit or stash them first")
-        exists = self._git('rev-parse', '--verify', '--quiet', self.branch, check=False).returncode == 0
-        self._git('checkout', *(() if exists else ('-b',)), self.branch)
+        self._git('checkout', *(() if self.has_branch() else ('-b',)), self.branch)
         self._git('checkout', '--', self.target)          # the working copy equals the best code
+
+    def has_branch(self) -> bool:
+        "Whether the campaign branch exists yet (a campaign killed while being set up may have none)."
+        return self._git('rev-parse', '--verify', '--quiet', self.branch, check=False).returncode == 0
 
     def code(self, rev='HEAD'): return self._git('show', f'{rev}:{self.target}').stdout
 

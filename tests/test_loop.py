@@ -20,8 +20,7 @@ def consistent(runs, tag):
     assert [r['id'] for r in rows] == list(range(1, len(rows) + 1))
     assert len(led.pending()) <= 1 and all(r['id'] == max(x['id'] for x in rows) for r in rows if r['state'] != 'done')
     repo = Path(runs) / tag / 'repo'
-    if not (repo.exists() and GitBranch(repo, tag)._git('rev-parse', '--verify', '--quiet', f'autoresearch/{tag}',
-                                                           check=False).returncode == 0):
+    if not (repo.exists() and GitBranch(repo, tag).has_branch()):
         # killed while the campaign was being set up (ledger made, repository or branch not yet): nothing may have run
         assert rows == [], f'{len(rows)} experiments in the ledger but no branch autoresearch/{tag}'
         led.close()
