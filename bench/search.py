@@ -11,7 +11,9 @@ told PRUNED, a crash FAIL. Each repeat r runs one campaign per policy with seed 
 acceptance confirmed with one extra seed). Sized to finish in about an hour on the 2-core CPU with the defaults.
 
 Appends to bench/data/search.jsonl, writes search.csv (median best-so-far per policy after each experiment)
-beside this script, and prints the table last.
+beside this script, and prints the table last. Repeats can be run in parts (`--first-seed 2 --repeats 1` adds
+seed 2); `--report` runs nothing and builds the table from every record in the jsonl with the same budget and
+number of experiments (the last record of each policy and seed wins).
 """
 import argparse, csv, json, statistics, tempfile, time
 from pathlib import Path
@@ -96,7 +98,9 @@ def main(argv=None):
     ap.add_argument('--first-seed', type=int, default=0)
     ap.add_argument('--policies', nargs='+', default=['edit-ppo', 'random', 'tpe'])
     ap.add_argument('--out', default=str(ROOT / 'bench' / 'data' / 'search.jsonl'))
+    ap.add_argument('--report', action='store_true', help='run nothing: the table from the records in --out')
     args = ap.parse_args(argv)
+    if args.report: return report(load(args.out, args), args.policies, args.experiments)
     for name in args.policies: make_policy(name, 0) if name != 'lm-ppo' else None   # a typo fails before any run
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     recs = []
@@ -108,11 +112,25 @@ def main(argv=None):
                 with open(args.out, 'a') as f: f.write(json.dumps(rec) + '\n')
                 print(f"{name} seed {seed}: baseline {rec['baseline']:.4f} best {rec['best']:.4f} kept {rec['kept']} "
                       f"wall {rec['wall_s']:.0f} s", flush=True)
-    n = args.experiments
+    return report(recs, args.policies, args.experiments)
+
+def load(path, args):
+    "The records in `path` with this budget and number of experiments; a later record of a policy and seed replaces an earlier one."
+    if not Path(path).exists(): raise SystemExit(f'{path}: no records yet; run without --report first')
+    keep = {}
+    for line in Path(path).read_text().splitlines():
+        if not line.strip(): continue
+        r = json.loads(line)
+        if r['budget_s'] == args.budget and r['experiments'] == args.experiments: keep[r['policy'], r['seed']] = r
+    if not keep: raise SystemExit(f'{path}: no record with --budget {args.budget:g} --experiments {args.experiments}')
+    return list(keep.values())
+
+def report(recs, policies, n):
+    "Write search.csv and print the table of `recs` (median over campaigns per policy)."
     checkpoints = sorted({min(n - 1, k) for k in (n // 4, n // 2, 3 * n // 4, n - 1)})
     with open(ROOT / 'bench' / 'search.csv', 'w', newline='') as f:
         w = csv.writer(f); w.writerow(['policy', 'campaigns', 'experiment', 'median_best_val_bpb'])
-        for name in args.policies:
+        for name in policies:
             rs = [r for r in recs if r['policy'] == name]
             for i, v in enumerate(median_trace(rs, n)): w.writerow([name, len(rs), i, v])
     head = ' | '.join(f'best after {k} expts' for k in checkpoints)
@@ -120,7 +138,7 @@ def main(argv=None):
     print('|---|---|' + '---|' * len(checkpoints) + '---|---|---|---|---|---|')
     finals = {r['seed']: {} for r in recs}
     for r in recs: finals[r['seed']][r['policy']] = r['best']
-    for name in args.policies:
+    for name in policies:
         rs = [r for r in recs if r['policy'] == name]
         med = lambda xs: statistics.median(xs) if xs else float('nan')
         tr = median_trace(rs, n)
