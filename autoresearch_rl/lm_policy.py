@@ -7,7 +7,7 @@ __all__ = ['LM_PPO_CONFIG', 'ANSWER_FORMAT', 'LMPolicyConfig', 'default_gguf', '
            'LMActorCritic', 'LMPolicy']
 
 # %% ../nbs/07b_lm_policy.ipynb #5571eed2
-import copy, importlib.util, math, os, time
+import copy, importlib.util, inspect, math, os, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -157,6 +157,17 @@ class LMActorCritic:
             self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=dict(use_reentrant=False))
         self.value_head = nn.Linear(model.config.hidden_size, 1).to(self.device)
         nn.init.zeros_(self.value_head.weight); nn.init.zeros_(self.value_head.bias)
+        # the key/value cache argument: `cache` in recent transformers, which warn on (and will drop) `past_key_values`
+        self._kv_arg = 'cache' if 'cache' in inspect.signature(model.forward).parameters else 'past_key_values'
+
+    def _kv(self, cache) -> dict:
+        "The keyword that hands `cache` to the model's forward or generate, in this transformers' spelling."
+        return {self._kv_arg: cache}
+
+    @staticmethod
+    def _kv_out(out):
+        "The key/value cache of a model output (`cache` in recent transformers, `past_key_values` before)."
+        return out['cache'] if 'cache' in out else out['past_key_values']
 
     def parameters(self):
         "Only what trains: the LoRA matrices and the value head."
@@ -178,7 +189,7 @@ class LMActorCritic:
     def prefill(self, prompt_ids):
         "The key/value cache of all but the last prompt token, to sample several answers from one prompt encoding."
         self.model.eval()
-        return self.model(input_ids=torch.tensor([prompt_ids[:-1]], device=self.device), use_cache=True).past_key_values
+        return self._kv_out(self.model(input_ids=torch.tensor([prompt_ids[:-1]], device=self.device), use_cache=True))
 
     @torch.no_grad()
     def generate(self, prompt_ids, generator_seed:int, cache=None):
@@ -188,7 +199,7 @@ class LMActorCritic:
         self.model.eval()
         torch.manual_seed(generator_seed)
         x = torch.tensor([prompt_ids], device=self.device)
-        kw = dict(past_key_values=copy.deepcopy(cache)) if cache is not None else {}
+        kw = self._kv(copy.deepcopy(cache)) if cache is not None else {}
         out = self.model.generate(input_ids=x, attention_mask=torch.ones_like(x), do_sample=True, **kw,
                                   temperature=self.cfg.temperature, top_k=0, top_p=1.0,
                                   max_new_tokens=self.cfg.max_new_tokens, pad_token_id=self.tok.pad_token_id,
@@ -210,8 +221,8 @@ class LMActorCritic:
                                  use_cache=False)
                 last = out.hidden_states[-1][0, n - 1]                    # the last prompt token
             else:                                # the prompt but its last token as a constant cache; the rest with grad
-                with torch.no_grad(): cache = self.model(input_ids=ids[:, :n - 1], use_cache=True).past_key_values
-                out = self.model(input_ids=ids[:, n - 1:], past_key_values=cache, use_cache=True, output_hidden_states=True)
+                with torch.no_grad(): cache = self._kv_out(self.model(input_ids=ids[:, :n - 1], use_cache=True))
+                out = self.model(input_ids=ids[:, n - 1:], **self._kv(cache), use_cache=True, output_hidden_states=True)
                 last = out.hidden_states[-1][0, 0]
             logits = out.logits[0, -len(gen_ids) - 1:-1].float() / self.cfg.temperature  # the positions that predict gen_ids
             logp = self._selective(logits, ids[0, n:])
