@@ -8,7 +8,8 @@ edit-ppo walks the same constants (and a few more) one typed edit at a time; lm-
 named, and is slow on a CPU (minutes per proposal). TPE is Optuna's own `TPESampler` driven through
 ask / tell inside our campaign loop: each finished run is told its val_bpb, a run the self-evaluator aborted is
 told PRUNED, a crash FAIL. Each repeat r runs one campaign per policy with seed r (the same baseline seeds;
-acceptance confirmed with one extra seed). Sized to finish in about an hour on the 2-core CPU with the defaults.
+acceptance confirmed with one extra seed). Sized to finish within an hour on the 2-core CPU with the defaults
+(one repeat of the three policies took ~12 min).
 
 Appends to bench/data/search.jsonl, writes search.csv (median best-so-far per policy after each experiment)
 beside this script, and prints the table last. Repeats can be run in parts (`--first-seed 2 --repeats 1` adds
