@@ -10,7 +10,7 @@ over a pinned number of validation tokens (meta.json's eval_tokens, rows of MAX_
 from the validation stream). Targets that are special tokens (BOS) have no bytes and are excluded from both
 sums. The model is any callable mapping int64 ids (B, T) to logits (B, T, V).
 """
-import math, resource, sys, time
+import math, os, resource, sys, time
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -18,7 +18,10 @@ from . import MAX_SEQ_LEN, _T_IMPORT, verify
 from ._store import load_array, load_meta
 
 def cpu_bf16_supported():
-    "Whether this CPU runs bf16 matmuls natively (AVX512-BF16 / AMX); emulated bf16 is ~10x slower than fp32."
+    """Whether this CPU runs bf16 matmuls natively (AVX512-BF16 / AMX); emulated bf16 is ~10x slower than fp32.
+    AUTORESEARCH_CPU_BF16=1 or 0 overrides the answer (tests of the bf16 path on any CPU)."""
+    forced = os.environ.get('AUTORESEARCH_CPU_BF16', '')
+    if forced in ('0', '1'): return forced == '1'
     try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError): return False
 
