@@ -6,7 +6,7 @@
 __all__ = ['SCHEMA_VERSION', 'TSV_COLUMNS', 'LedgerError', 'Ledger', 'GitBranch']
 
 # %% ../nbs/05_ledger.ipynb #04c4bbff
-import csv, hashlib, json, math, sqlite3, subprocess, time
+import csv, hashlib, json, math, os, re, sqlite3, subprocess, time
 from pathlib import Path
 from fastcore.basics import patch_to
 
@@ -39,6 +39,11 @@ class Ledger:
             if tables and not {'meta', 'experiments'} <= tables:
                 raise LedgerError(f"{self.path} is an SQLite file but not an autoresearch_rl ledger "
                                   f"(tables: {sorted(tables)}): choose another path")
+            foreign = [f'{t} {n}' for t, n in self.db.execute(
+                "SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view')")]
+            if foreign:                                  # code that would run inside every write of the harness
+                raise LedgerError(f"{self.path} holds {', '.join(foreign)}, which no autoresearch_rl ledger has: "
+                                  "remove them (DROP TRIGGER / DROP VIEW) or choose another path; nothing was written")
             self.db.executescript(_SCHEMA)
             version = self.get_meta('schema_version')
         except sqlite3.DatabaseError as e:
@@ -119,16 +124,32 @@ def load_policy(self):
     return (bytes(row[0]), row[1]) if row else (None, 0)
 
 # %% ../nbs/05_ledger.ipynb #20dff3ff
+# git runs as the harness: nothing in the repository may make it run code (hooks, fsmonitor, filters, textconv).
+_INERT = ('-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', '-c', 'core.untrackedCache=false',
+          '-c', 'diff.external=', '-c', 'core.sshCommand=false', '-c', 'protocol.allow=never')
+_RISKY_CONFIG = re.compile(r'^(filter\..*|diff\..*\.(textconv|command)|merge\..*\.driver|core\.(fsmonitor|hookspath|'
+                           r'sshcommand|pager|editor|askpass|gitproxy)|include\.path|includeif\..*|alias\..*|'
+                           r'credential\..*)$', re.I)
+
+def _git_env():
+    env = {k: v for k, v in os.environ.items() if not k.startswith('GIT_')}
+    env.update(GIT_CONFIG_NOSYSTEM='1', GIT_TERMINAL_PROMPT='0', GIT_OPTIONAL_LOCKS='0')
+    return env
+
 class GitBranch:
     "A campaign's kept edits as commits on `autoresearch/<tag>` in the target repository, one per experiment."
     def __init__(self, repo, tag:str, target:str='train.py'):
         self.repo, self.branch, self.target = Path(repo), f'autoresearch/{tag}', target
         if self._git('rev-parse', '--is-inside-work-tree', check=False).returncode != 0:
             raise LedgerError(f"{self.repo} is not a git repository: run `git init` there and commit {target}")
+        keys = self._git('config', '--local', '--name-only', '--list', check=False).stdout.split()
+        if risky := [k for k in keys if _RISKY_CONFIG.match(k)]:
+            raise LedgerError(f"{self.repo}/.git/config sets {', '.join(sorted(set(risky)))}: git would run commands from "
+                              "the repository as the harness; remove those keys (git config --local --unset ...)")
 
     def _git(self, *args, check=True):
         ident = [] if self._configured() else ['-c', 'user.name=autoresearch_rl', '-c', 'user.email=autoresearch_rl@localhost']
-        r = subprocess.run(['git', '-C', str(self.repo), *ident, *args], capture_output=True, text=True)
+        r = subprocess.run(['git', '-C', str(self.repo), *_INERT, *ident, *args], capture_output=True, text=True, env=_git_env())
         if check and r.returncode != 0:
             raise LedgerError(f"git {' '.join(args[:2])} failed in {self.repo}: {r.stderr.strip()[:300]}")
         return r

@@ -164,7 +164,7 @@ class PPO:
         return f.getvalue()
 
     def load_state_dict(self, blob:bytes):
-        d = torch.load(io.BytesIO(blob), weights_only=False)
+        d = torch.load(io.BytesIO(blob), weights_only=True)   # tensors and plain containers only: never code
         self.net.load_state_dict(d['net']); self.opt.load_state_dict(d['opt'])
         self.steps, self.updates = d['steps'], d['updates']
         self.buffer = [Transition(**t) for t in d['buffer']]
