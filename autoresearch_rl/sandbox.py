@@ -8,7 +8,7 @@ __all__ = ['CLONE_NEWNS', 'CLONE_NEWCGROUP', 'CLONE_NEWUTS', 'CLONE_NEWIPC', 'CL
            'MS_PRIVATE', 'MS_KEEP', 'MNT_DETACH', 'NOBODY', 'SandboxError', 'SandboxSpec', 'libc', 'seccomp_program',
            'enter', 'probe', 'runtime_paths', 'hidden_site_dirs', 'safe_env', 'Cgroup', 'sweep_cgroups', 'main']
 
-# %% ../nbs/03a_sandbox.ipynb #66b92aa8
+# %% ../nbs/03a_sandbox.ipynb #2f18b34c
 import ctypes, errno, glob, json, os, signal, struct, sys
 from dataclasses import dataclass, field, asdict
 
@@ -39,7 +39,7 @@ class SandboxSpec:
     devices: list = field(default_factory=lambda: ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom'])
     keep_fds: list = field(default_factory=list)   # descriptors (besides 0, 1, 2) that stay open
 
-# %% ../nbs/03a_sandbox.ipynb #a0bb701b
+# %% ../nbs/03a_sandbox.ipynb #21e23311
 _libc = None
 def libc():
     global _libc
@@ -71,7 +71,7 @@ def _bind_ro(src, dst):
     keep = os.statvfs(src).f_flag & MS_KEEP
     _mount(None, dst, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | keep, what=f'make {src} read-only')
 
-# %% ../nbs/03a_sandbox.ipynb #ec04b12e
+# %% ../nbs/03a_sandbox.ipynb #36227b0c
 def _build_root(spec, root):
     "Mount the allowlisted view at `root` (an empty folder in a private mount namespace)."
     _mount('tmpfs', root, 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=0755', 'a tmpfs for the new root')
@@ -119,7 +119,7 @@ def _pivot(root):
     if libc().umount2(b'.', MNT_DETACH) != 0: raise _err('detach the old root')
     os.chdir('/')
 
-# %% ../nbs/03a_sandbox.ipynb #774de366
+# %% ../nbs/03a_sandbox.ipynb #8af8853c
 _SYSCALLS = {   # what no experiment needs: namespaces, mounts, tracing, kernel and key management, io_uring
     'x86_64': (0xC000003E, 56, 435, dict(mount=165, umount2=166, pivot_root=155, chroot=161, setns=308, unshare=272,
         ptrace=101, process_vm_readv=310, process_vm_writev=311, kexec_load=246, kexec_file_load=320, init_module=175,
@@ -175,7 +175,7 @@ def _drop_privileges(root_host):
     if L.prctl(38, 1, 0, 0, 0) != 0: raise _err('no_new_privs')    # PR_SET_NO_NEW_PRIVS
     if os.uname().machine in _SYSCALLS: _install_seccomp()
 
-# %% ../nbs/03a_sandbox.ipynb #7706be84
+# %% ../nbs/03a_sandbox.ipynb #0b9f3578
 def _join_cgroups(paths):
     for p in paths: _write(os.path.join(p, 'cgroup.procs'), str(os.getpid()))
 
@@ -255,7 +255,7 @@ def probe(view_dir):
     import shutil; shutil.rmtree(work, ignore_errors=True)
     return None if msg == b'ok' else msg.decode(errors='replace')
 
-# %% ../nbs/03a_sandbox.ipynb #a3a16a01
+# %% ../nbs/03a_sandbox.ipynb #dd57a3a3
 def _dist_closure(names):
     "The installed distributions `names` need, with everything they require (recursively)."
     import importlib.metadata as md, re
@@ -310,7 +310,7 @@ def safe_env(extra:dict=None) -> dict:
     env.update(HOME='/tmp', TMPDIR='/tmp', PYTHONNOUSERSITE='1', **(extra or {}))
     return env
 
-# %% ../nbs/03a_sandbox.ipynb #f1f695f3
+# %% ../nbs/03a_sandbox.ipynb #1c249eed
 _CONTROLLERS = ('memory', 'pids', 'cpuacct')
 
 def _cgroup_roots():
@@ -449,7 +449,7 @@ def sweep_cgroups():
                 os.rmdir(path)
             except OSError: pass
 
-# %% ../nbs/03a_sandbox.ipynb #3198a701
+# %% ../nbs/03a_sandbox.ipynb #f51983cd
 def main(argv=None):
     "`python -m autoresearch_rl.sandbox SPEC_JSON VIEW_DIR PROGRAM ARGS...`: enter the sandbox, then exec PROGRAM."
     argv = sys.argv[1:] if argv is None else argv
@@ -462,4 +462,6 @@ def main(argv=None):
     except OSError as e:
         os.write(2, f'sandbox: cannot run {prog[0]}: {e}\n'.encode()); os._exit(127)
 
+# %% ../nbs/03a_sandbox.ipynb #c8f02d60
+#| eval: false
 if __name__ == '__main__': main()
