@@ -65,7 +65,7 @@ def reference_forecast(t, loss, ref_t, ref_loss, budget_s:float, kappa:float=0.1
 
 # %% ../nbs/03_selfeval.ipynb #2118ea52
 def sprt_bound(beta:float) -> float:
-    "Wald's upper boundary $\log((1-\beta)/\beta)$: abort when the log-likelihood ratio reaches it."
+    r"Wald's upper boundary $\log((1-\beta)/\beta)$: abort when the log-likelihood ratio reaches it."
     if not 0 < beta < 0.5: raise ValueError(f"beta={beta}: the false-abort rate must lie in (0, 0.5)")
     return math.log((1 - beta) / beta)
 

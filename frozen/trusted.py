@@ -79,6 +79,12 @@ def _aten_problem(name, overload=None):
         return f'aten::{name} draws random numbers'
     return None
 
+def _schema_default(name, kw):
+    "The default of argument `kw` of aten op `name` when every overload that has it agrees, else a sentinel."
+    defaults = {a.default_value for o in getattr(torch.ops.aten, name).overloads()
+                for a in getattr(torch.ops.aten, name).__getattr__(o)._schema.arguments if a.name == kw and a.has_default_value()}
+    return defaults.pop() if len(defaults) == 1 else object()
+
 def _scan_pickle(data, where):
     "Problems of a pickle, read opcode by opcode (never loaded): only allowlisted globals, no code."
     problems, strings = [], []
@@ -134,7 +140,9 @@ class _TSCode(ast.NodeVisitor):
             elif name in _SEEDED_OK:
                 pos, kw, want = _SEEDED_OK[name]
                 arg = next((k.value for k in node.keywords if k.arg == kw), node.args[pos] if len(node.args) > pos else None)
-                if not (isinstance(arg, ast.Constant) and arg.value == want): self.bad(node, f'aten::{name} with {kw} other than {want!r}')
+                if arg is None: ok = _schema_default(name, kw) == want     # left out: the operator's own default
+                else: ok = isinstance(arg, ast.Constant) and type(arg.value) is type(want) and arg.value == want
+                if not ok: self.bad(node, f'aten::{name} with {kw} other than {want!r}')
         elif dotted and dotted[:2] == ['ops', 'prim'] and len(dotted) == 3:
             if dotted[2] not in _PRIM_OK: self.bad(node, f'prim::{dotted[2]} is not allowed')
         elif dotted and len(dotted) == 1 and dotted[0] in _BUILTINS_OK: pass
@@ -291,7 +299,7 @@ def score(path, fd_req, fd_resp, fd_shm, fd_result, nonce, device=None, timeout_
     token_bytes = torch.tensor(np.asarray(token_bytes), dtype=torch.int64)
     n_rows = load_meta()['eval_tokens'] // T
     rng = np.random.default_rng(int.from_bytes(os.urandom(8), 'little'))
-    twins = _twins(rng, n_rows, n_twins if n_twins is not None else max(8, n_rows // 12), T)
+    twins = _twins(rng, n_rows, n_twins if n_twins is not None else max(12, n_rows // 4), T)
     row = lambda i: tokens[i * T: i * T + T + 1].astype(np.int64)
     jobs = [('row', i) for i in range(n_rows)] + [('twin', j) for j in range(len(twins))]
     jobs = [jobs[i] for i in rng.permutation(len(jobs))]
@@ -299,21 +307,29 @@ def score(path, fd_req, fd_resp, fd_shm, fd_result, nonce, device=None, timeout_
     for j, (r, k, d) in enumerate(twins): want_prefix.setdefault(r, []).append((j, k))
     prefixes, twin_logits, worst = {}, {}, 0.0
     total_nats, total_bytes = 0.0, 0
-    for kind, i in jobs:
-        if kind == 'row': ids = row(i)[:T]
-        else:
-            r, k, d = twins[i]
-            ids = np.concatenate([row(r)[:k], row(d)[k:T]])
+    def ids_of(job):
+        kind, i = job
+        if kind == 'row': return row(i)[:T]
+        r, k, d = twins[i]
+        return np.concatenate([row(r)[:k], row(d)[k:T]])
+    def send(job):
         nonce_b = os.urandom(NONCE_BYTES)
+        _write_all(fd_req, nonce_b + ids_of(job).tobytes())
+        return nonce_b
+    # Pipelined: the next request goes out as soon as this answer's logits are copied, so the host computes while
+    # the scorer scores. The host writes the shared buffer only after it reads a request: the copy is never raced.
+    try: pending = send(jobs[0])
+    except OSError as e: return answer(valid=False, error=f'the model host ended early ({e})')
+    for n_job, (kind, i) in enumerate(jobs):
         try:
-            _write_all(fd_req, nonce_b + ids.tobytes())
             head = _read_exact(fd_resp, NONCE_BYTES + 1, deadline)
-            if head[:NONCE_BYTES] != nonce_b: return answer(valid=False, error='the model host answered out of turn (nonce mismatch)')
+            if head[:NONCE_BYTES] != pending: return answer(valid=False, error='the model host answered out of turn (nonce mismatch)')
             if head[NONCE_BYTES] != 0:
                 n = int.from_bytes(_read_exact(fd_resp, 4, deadline), 'little')
                 msg = _read_exact(fd_resp, min(n, 400), deadline).decode('utf-8', 'replace')
                 return answer(valid=False, error=msg)
             logits = torch.from_numpy(shared.copy())
+            if n_job + 1 < len(jobs): pending = send(jobs[n_job + 1])
         except TimeoutError: return answer(valid=False, error=f'the evaluation took longer than {timeout_s:g} s')
         except (EOFError, OSError) as e: return answer(valid=False, error=f'the model host ended early ({e})')
         if kind == 'row':

@@ -3,6 +3,7 @@ train.py meets the same walls. Run from a root test session by dropping to uid 6
 that user cannot run this interpreter (e.g. an interpreter under a 0700 home) or where the tools are missing."""
 import json, os, shutil, subprocess, sys, tempfile
 import pytest
+from pathlib import Path
 from conftest import ROOT
 
 NOBODY = 65534
@@ -29,12 +30,20 @@ print('RESULT ' + json.dumps(dict(status=o.status, val_bpb=o.val_bpb, reason=o.r
 def _as_nobody(args, **kw):
     return subprocess.run(['setpriv', f'--reuid={NOBODY}', f'--regid={NOBODY}', '--clear-groups', *args], **kw)
 
-def test_unprivileged_host_path(tmp_path):
+@pytest.fixture
+def nobody_dir():
+    "A work folder uid 65534 can reach: pytest's own tmp folders sit under a 0700 root-owned parent."
+    d = tempfile.mkdtemp(prefix='arl-nobody-', dir='/tmp' if os.path.isdir('/tmp') else None)
+    os.chmod(d, 0o755); os.chown(d, NOBODY, NOBODY)
+    yield Path(d)
+    shutil.rmtree(d, ignore_errors=True)
+
+def test_unprivileged_host_path(nobody_dir):
     if os.geteuid() != 0: pytest.skip('run as root: the test drops to a normal user itself')
     if not shutil.which('setpriv'): pytest.skip('no setpriv here')
     if _as_nobody([sys.executable, '-c', 'import torch, autoresearch_rl'], capture_output=True).returncode != 0:
         pytest.skip(f'uid {NOBODY} cannot run {sys.executable} here')
-    work = tmp_path / 'nobody'; work.mkdir(); os.chown(work, NOBODY, NOBODY)
+    work = nobody_dir
     env = {k: v for k, v in os.environ.items() if not k.startswith('AUTORESEARCH_')}
     env.update(AUTORESEARCH_CACHE=str(work / 'cache'), HOME=str(work), TMPDIR=str(work))
     r = _as_nobody([sys.executable, '-m', 'frozen.prepare'], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
