@@ -52,7 +52,7 @@ def render_diff(old:str, new:str, path:str='train.py', context:int=3) -> str:
     return ''.join(difflib.unified_diff(old_l, new_l, f'a/{path}', f'b/{path}', n=context))
 
 # %% ../nbs/01_diffs.ipynb #bd0b5da5
-_HUNK = re.compile(r'^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@')
+_HUNK = re.compile(r'^@@ -(\d{1,9})(?:,(\d{1,9}))? \+(\d{1,9})(?:,(\d{1,9}))? @@')   # bounded numbers: int() stays cheap
 MAX_ACTION_CHARS = 1 << 20   # an action (diff or search/replace text) longer than this is refused unread
 MAX_BLOCKS = 256             # search/replace blocks or diff hunks in one action
 
@@ -182,17 +182,27 @@ def compile_error(source:str, filename:str='train.py'):
     "None if `source` parses as Python, else a one-line description of the syntax error."
     try: ast.parse(source, filename)
     except SyntaxError as e: return f"{filename}:{e.lineno}: {e.msg}"
+    except (RecursionError, MemoryError): return f"{filename}: nested too deeply for the parser"
+    except ValueError as e: return f"{filename}: {e}"                 # e.g. a null byte
     return None
 
 # %% ../nbs/01_diffs.ipynb #f07b7148
-def edit_distance(a:str, b:str) -> float:
-    "Line-level Levenshtein distance between two sources over the longer one's line count, in [0, 1]."
+def edit_distance(a:str, b:str, max_cells:int=250_000) -> float:
+    """Line-level Levenshtein distance between two sources over the longer one's line count, in [0, 1]. Exact
+    where the changed middle spans at most `max_cells` line pairs; beyond, the upper bound max(changed lines)."""
     x, y = a.splitlines(), b.splitlines()
     if not x and not y: return 0.0
+    n = max(len(x), len(y))
+    lo = 0                                               # common head and tail cost nothing: edits are local
+    while lo < min(len(x), len(y)) and x[lo] == y[lo]: lo += 1
+    hi = 0
+    while hi < min(len(x), len(y)) - lo and x[-1 - hi] == y[-1 - hi]: hi += 1
+    x, y = x[lo:len(x) - hi], y[lo:len(y) - hi]
+    if len(x) * len(y) > max_cells: return max(len(x), len(y)) / n   # an upper bound: a rewrite too large to align
     prev = list(range(len(y) + 1))
     for i, lx in enumerate(x, 1):
         cur = [i] + [0] * len(y)
         for j, ly in enumerate(y, 1):
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (lx != ly))
         prev = cur
-    return prev[-1] / max(len(x), len(y))
+    return prev[-1] / n
