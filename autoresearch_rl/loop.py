@@ -75,7 +75,7 @@ class Campaign:
         self.dir = Path(cfg.runs_dir).resolve() / cfg.tag
         self.dir.mkdir(parents=True, exist_ok=True)
         self.ledger = Ledger(self.dir / 'ledger.db')
-        self._check_identity()
+        self._check_identity(runner.clock if runner is not None else None)
         self.ledger.set_meta('config', dict(selfeval=cfg.selfeval, seed=cfg.seed, baseline_seeds=cfg.baseline_seeds,
                                             confirm_seeds=cfg.confirm_seeds, z=cfg.z))   # how it runs now (reports read it)
         self.git = GitBranch(self._repo(), cfg.tag)
@@ -92,12 +92,19 @@ class Campaign:
         self.callbacks, self.stop_requested, self.current = list(callbacks), False, None
         self.t_open = time.time()
 
-    def _check_identity(self):
+    def _check_identity(self, clock=None):
+        clock = clock or self.profile.clock
         ident = dict(policy=self.policy.name, profile=self.profile.name, budget_s=self.budget_s,
-                     acceptance=self.cfg.acceptance)
+                     acceptance=self.cfg.acceptance, clock=clock, profile_version=self.profile.version)
         old = self.ledger.get_meta('identity')
         if old is None: self.ledger.set_meta('identity', ident)
         elif old != ident:
+            was = dict(clock='wall', profile_version=1) | old        # ledgers from before the budget clock: wall-clock
+            if (was['clock'], was['profile_version']) != (clock, self.profile.version):
+                raise LedgerError(f"campaign {self.cfg.tag!r} was measured on the {was['clock']} clock (profile "
+                                  f"{was.get('profile')} version {was['profile_version']}); this run measures the {clock} "
+                                  f"clock (version {self.profile.version}): their val_bpb are not comparable. Choose another "
+                                  "--tag; reports still read the old ledger as what it is")
             raise LedgerError(f"campaign {self.cfg.tag!r} was started with {old}, not {ident}: "
                               "resume it with the same settings, or choose another --tag")
 

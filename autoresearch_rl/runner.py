@@ -22,11 +22,13 @@ STATUSES = ('ok', 'crash', 'timeout', 'aborted', 'diverged', 'invalid', 'tampere
 @dataclass
 class RunnerConfig:
     "How experiments run. Flat, one comment per field."
-    budget_s: float = None             # training seconds per experiment (default: the profile's TIME_BUDGET_S)
+    budget_s: float = None             # training seconds per experiment (default: the profile's TIME_BUDGET_S), budget clock
     profile: str = None                # frozen profile (default: $AUTORESEARCH_PROFILE, else cpu)
-    startup_allowance_s: float = 15.0  # harness seconds from spawn to the first progress line (imports, data, model)
+    clock: str = None                  # budget clock: None for the profile's ('cpu' on cpu, 'wall' on gpu), 'cpu' or 'wall'
+    startup_allowance_s: float = 15.0  # budget-clock seconds from spawn to the first progress line (imports, data, model)
     budget_slack: float = 0.05         # training may overrun the budget by this fraction (and 1 s), by the harness's clock
-    export_allowance_s: float = 10.0   # harness seconds from the end of training to the exit (the hand-over)
+    export_allowance_s: float = 10.0   # budget-clock seconds from the end of training to the exit (the hand-over)
+    wall_factor: float = 4.0           # on the cpu clock, each limit also holds in wall seconds times this (a sleeper uses no CPU)
     eval_timeout_s: float = 600.0      # wall seconds allowed for the trusted evaluation
     memory_mb: int = 8192              # memory cap of the experiment (its cgroup: tmpfs included; else its process group's RSS)
     disk_mb: int = 4096                # cap on what the experiment writes: its work directory in all, and any one file
@@ -57,9 +59,10 @@ class Outcome:
     curve: list = field(default_factory=list)  # [(elapsed training seconds, train loss)], at most max_curve_points
     curve_flag: str = ''               # why the printed progress is not believed ('' when it passed every check)
     steps: int = 0
-    startup_s: float = None            # spawn to the first progress line, harness clock
+    clock: str = ''                    # the budget clock the run was measured on: 'cpu' or 'wall'
+    startup_s: float = None            # spawn to the first progress line, wall seconds
     training_s: float = 0.0            # training seconds reported by the last progress line
-    harness_training_s: float = None   # first progress line to the last (or to the exit), harness clock
+    harness_training_s: float = None   # first progress line to the last (or to the exit), budget clock read by the harness
     cpu_s: float = None                # CPU seconds of everything the experiment ran (its cgroup)
     eval_s: float = None               # trusted evaluation, wall seconds
     total_s: float = None              # spawn to outcome, wall seconds
@@ -125,6 +128,15 @@ def _dir_mb(folder):
             try: total += os.lstat(os.path.join(root, f)).st_blocks * 512
             except OSError: pass
     return total / 2**20
+
+def _group_cpu_s(pgid):
+    "CPU seconds of the processes in process group `pgid`, and of the children they reaped (Linux /proc; 0 elsewhere)."
+    total, tick = 0, os.sysconf('SC_CLK_TCK')
+    for stat_ in Path('/proc').glob('[0-9]*/stat'):
+        try: fields = stat_.read_text().rsplit(')', 1)[1].split()
+        except OSError: continue
+        if int(fields[2]) == pgid: total += sum(int(x) for x in fields[11:15])   # utime stime cutime cstime
+    return total / tick
 
 def _group_rss_mb(pgid):
     "Total resident memory (MB) of the processes in process group `pgid` (Linux /proc; 0 elsewhere)."
@@ -400,7 +412,9 @@ def check_runner_config(cfg:RunnerConfig):
               ('max_tasks', isinstance(cfg.max_tasks, int) and cfg.max_tasks >= 0, 'a whole number (0 = no cap)'),
               ('max_output_bytes', pos(cfg.max_output_bytes), 'a positive number of bytes'),
               ('max_curve_points', isinstance(cfg.max_curve_points, int) and cfg.max_curve_points >= 16, 'a whole number >= 16'),
-              ('handover', cfg.handover in ('torchscript', 'export'), "'torchscript' or 'export'")]
+              ('handover', cfg.handover in ('torchscript', 'export'), "'torchscript' or 'export'"),
+              ('clock', cfg.clock in (None, 'cpu', 'wall'), "'cpu', 'wall', or None for the profile's"),
+              ('wall_factor', isinstance(cfg.wall_factor, (int, float)) and cfg.wall_factor >= 1, 'a number >= 1')]
     for name, ok, what in checks:
         if not ok: raise ValueError(f'RunnerConfig.{name}={getattr(cfg, name)!r}: pass {what}')
 
@@ -412,6 +426,9 @@ class Experiment:
         self.source, self.seed, self.callbacks = source, seed, list(callbacks)
         self.profile = frozen.get_profile(self.cfg.profile)
         self.budget_s = float(self.cfg.budget_s or self.profile.time_budget_s)
+        self.clock = self.cfg.clock or self.profile.clock
+        self.threads = self.profile.threads or len(os.sched_getaffinity(0))
+        self.first_clock = self.last_clock = None
         self.curve, self.steps, self.stride, self.records = [], 0, 1, 0
         self.first_line_at = self.last_line_at = self.first_elapsed = self.last_loss = None
         self.curve_flag = ''
@@ -431,10 +448,12 @@ class Experiment:
         (self.dir / 'train.py').write_text(self.source)
         self.handover = self.dir / ('model.pt2' if self.cfg.handover == 'export' else 'model.ts')
         env = experiment_env(self.profile, dict(AUTORESEARCH_TIME_BUDGET_S=repr(self.budget_s), AUTORESEARCH_SEED=str(self.seed),
-                                                AUTORESEARCH_HANDOVER=str(self.handover)))
-        self.cg = sb.Cgroup(f'autoresearch-{os.getpid()}-{self.dir.name}', self.cfg.memory_mb << 20, self.cfg.max_tasks or None)
+                                                AUTORESEARCH_HANDOVER=str(self.handover), AUTORESEARCH_CLOCK=self.clock,
+                                                OMP_NUM_THREADS=str(self.threads), MKL_NUM_THREADS=str(self.threads)))
+        self.cg = sb.Cgroup(f'autoresearch-{os.getpid()}-{self.dir.name}', self.cfg.memory_mb << 20, self.cfg.max_tasks or None,
+                            cpus=self.threads if self.clock == 'cpu' else None)
         spec = experiment_spec(self.cfg, self.profile, self.dir, self.cg.paths) if self.cfg.sandbox else None
-        self.t_spawn, self.proc = time.time(), None
+        self.t_spawn, self.proc, self.spawn_clock = time.time(), None, 0.0
         try: self.proc, self.start_note = launch(self.cfg, self.dir, env, spec, script='train.py')
         except (OSError, RuntimeError) as e:               # no sandbox here: run without it, and say so
             self.sandbox_note = f'NOT AVAILABLE: {e}'[:300]
@@ -449,6 +468,7 @@ class Experiment:
                                  + ('uid nobody' if os.geteuid() == 0 else 'user namespace') +
                                  ', no capabilities, no_new_privs, seccomp, own PID namespace') if spec else 'off (RunnerConfig.sandbox)'
         self.pgid = self.proc.pid
+        self.spawn_clock = self.read_clock() if self.clock == 'wall' else 0.0    # a new cgroup's CPU counter starts at 0
         self._reader = threading.Thread(target=self._read, daemon=True); self._reader.start()
         self._watch = threading.Thread(target=self._watchdog, daemon=True); self._watch.start()
         return self
@@ -495,12 +515,13 @@ def _line(self, line, now=None):
         elapsed, loss, step = float(rec['elapsed_s']), float(rec['loss']), int(rec.get('step', self.steps) or 0)
     except (ValueError, KeyError, TypeError, OverflowError): return       # a malformed progress line is just output
     self.last_loss = loss
-    if self.first_line_at is None: self.first_line_at, self.first_elapsed = now, elapsed
-    self.last_line_at = now
+    c = self.read_clock()
+    if self.first_line_at is None: self.first_line_at, self.first_elapsed, self.first_clock = now, elapsed, c
+    self.last_line_at, self.last_clock = now, c
     if not math.isfinite(elapsed) or elapsed < 0: _flag(self, f'progress time {elapsed!r} is not a time')
     elif self.curve and elapsed < self.curve[-1][0]: _flag(self, f'progress time went back ({self.curve[-1][0]} -> {elapsed})')
     elif step < self.steps: _flag(self, f'step went back ({self.steps} -> {step})')
-    elif elapsed > now - self.t_spawn + 1: _flag(self, f'claims {elapsed:.1f} training seconds {now - self.t_spawn:.1f} s after spawn')
+    elif elapsed > c - self.spawn_clock + 1: _flag(self, f'claims {elapsed:.1f} training seconds when the harness counts {c - self.spawn_clock:.1f} since spawn ({self.clock} clock)')
     elif not (math.isfinite(loss) and loss > 0): _flag(self, f'loss {loss!r} is not finite and positive')
     if self.curve_flag: return
     self.steps, self.last_record, self.records = step, rec, self.records + 1
@@ -525,15 +546,32 @@ def _disk_watch_paths(self):
 
 @patch_to(Experiment)
 def _limits(self, now):
-    "Why the run must end now by its clock (start-up, training, hand-over), or None."
+    """Why the run must end now by its budget clock (start-up, training, hand-over), or None. On the cpu clock the
+    same limits, times `wall_factor`, also hold in wall seconds: a run that sleeps or waits uses no CPU."""
     a, train_max = self.cfg.startup_allowance_s, self.budget_s * (1 + self.cfg.budget_slack) + 1.0
+    c = self.read_clock()
+    f = self.cfg.wall_factor if self.clock == 'cpu' else None
     if self.first_line_at is None:
-        if now - self.t_spawn > a: return f'no progress line within {a:g} s of spawn (start-up allowance)'
+        if c - self.spawn_clock > a: return f'no progress line within {a:g} s of spawn (start-up allowance, {self.clock} clock)'
+        if f and now - self.t_spawn > a * f: return f'no progress line within {a * f:g} wall seconds of spawn ({f:g} x the start-up allowance)'
         return None
-    if now - self.first_line_at > train_max + self.cfg.export_allowance_s:
-        return (f'still running {now - self.first_line_at:.0f} s after its first progress line: budget {self.budget_s:g} s '
-                f'+ {self.cfg.export_allowance_s:g} s for the hand-over (harness clock)')
+    lim = train_max + self.cfg.export_allowance_s
+    if c - self.first_clock > lim:
+        return (f'still running {c - self.first_clock:.0f} s after its first progress line: budget {self.budget_s:g} s '
+                f'+ {self.cfg.export_allowance_s:g} s for the hand-over ({self.clock} clock, measured by the harness)')
+    if f and now - self.first_line_at > lim * f:
+        return (f'still running {now - self.first_line_at:.0f} wall seconds after its first progress line: {f:g} x its '
+                f'{lim:.0f} s on the cpu clock (a run that waits uses no CPU)')
     return None
+
+@patch_to(Experiment)
+def read_clock(self):
+    """The budget clock now, read by the harness: for 'cpu', CPU seconds of everything in the experiment's cgroup
+    (else of its process group) over its pinned threads; for 'wall', wall seconds."""
+    if self.clock == 'wall': return time.time()
+    cpu = self.cg.cpu_seconds() if self.cg.has('cpuacct') else None
+    if cpu is None: cpu = _group_cpu_s(self.pgid)
+    return cpu / self.threads
 
 @patch_to(Experiment)
 def _watchdog(self):
@@ -669,16 +707,17 @@ def wait(self) -> Outcome:
     if oom and not self.killed_as:
         self.killed_as, self.kill_reason = 'crash', f'memory cap exceeded: the kernel ended {oom} process(es) at {self.cfg.memory_mb} MB (tmpfs included)'
     log = '\n'.join(self.tail)
-    harness_train = None if self.first_line_at is None else (exit_at if self.last_line_at is None else self.last_line_at) - self.first_line_at + min(self.first_elapsed, 1.0)
+    harness_train = None if self.first_clock is None else self.last_clock - self.first_clock + min(self.first_elapsed, 1.0)
     o = Outcome('crash', exit_code=exit_code, curve=list(self.curve), steps=self.steps, curve_flag=self.curve_flag,
                 training_s=self.curve[-1][0] if self.curve else 0.0, peak_memory_mb=round(self.peak_mb, 1),
                 startup_s=None if self.first_line_at is None else self.first_line_at - self.t_spawn,
-                harness_training_s=harness_train, cpu_s=cpu_s,
+                harness_training_s=harness_train, cpu_s=cpu_s, clock=self.clock,
                 log_tail=log, seed=self.seed, budget_s=self.budget_s, printed_val_bpb=_printed_val_bpb(log),
                 code_sha=hashlib.sha256(self.source.encode()).hexdigest()[:16], se_commentary=list(self.se_commentary),
                 isolation=dict(sandbox=self.sandbox_note, start=self.start_note,
                                network='none (own network namespace)' if self.sandbox_note.startswith('held') and self.cfg.isolate_network else 'host network',
                                cgroup=', '.join(kinds) or 'none on this machine: memory by process group RSS, no process cap',
+                               clock=f'{self.clock}' + (f' ({self.threads} threads; CPU cap: ' + (f'{self.cg.cpu_cap:g} CPUs, cgroup)' if self.cg.cpu_cap else 'none on this machine)') if self.clock == 'cpu' else ''),
                                memory_cap_mb=self.cfg.memory_mb, disk_cap_mb=self.cfg.disk_mb, tmp_mb=self.cfg.tmp_mb,
                                output_cap_bytes=self.cfg.max_output_bytes, output_bytes=self.read_bytes))
     raw = _safe_read(f'{self.handover}.json', 1 << 20)
@@ -702,7 +741,7 @@ def wait(self) -> Outcome:
         o.status = 'diverged' if diverged else 'crash'
         o.reason = f'exit code {exit_code}: {last.strip()[:300]}'
     elif harness_train is not None and harness_train > train_max:
-        o.status, o.reason = 'invalid', (f'over budget: {harness_train:.1f} s of training by the harness\'s clock '
+        o.status, o.reason = 'invalid', (f'over budget: {harness_train:.1f} s of training by the harness\'s {self.clock} clock '
                                          f'(budget {self.budget_s:g} s)')
     elif not os.path.lexists(self.handover):
         o.reason = 'exited 0 without handing over a model (frozen.finish was never reached)'

@@ -311,7 +311,7 @@ def safe_env(extra:dict=None) -> dict:
     return env
 
 # %% ../nbs/03a_sandbox.ipynb #1c249eed
-_CONTROLLERS = ('memory', 'pids', 'cpuacct')
+_CONTROLLERS = ('memory', 'pids', 'cpuacct', 'cpu')
 
 def _cgroup_roots():
     """{controller: folder} where this process may make child cgroups: v1 hierarchies of memory, pids and cpuacct,
@@ -335,7 +335,7 @@ def _cgroup_roots():
             elif fstype == 'cgroup2' and hid == '0':
                 try: enabled = open(os.path.join(path, 'cgroup.subtree_control')).read().split()
                 except OSError: continue
-                for c, v2 in (('memory', 'memory'), ('pids', 'pids'), ('cpuacct', 'cpu')):
+                for c, v2 in (('memory', 'memory'), ('pids', 'pids'), ('cpuacct', 'cpu'), ('cpu', 'cpu')):
                     if v2 in enabled and c not in out: out[c] = ('v2', path)
     usable = {}
     for c, p in out.items():
@@ -346,8 +346,9 @@ def _cgroup_roots():
     return usable
 
 class Cgroup:
-    "One experiment's cgroup(s): a memory cap, a process cap and CPU accounting, as far as this machine allows."
-    def __init__(self, name, memory_bytes=None, max_tasks=None):
+    """One experiment's cgroup(s): a memory cap, a process cap, CPU accounting and a CPU cap (`cpus`: at most that
+    many CPUs' worth of time per period, whatever number of threads it starts), as far as this machine allows."""
+    def __init__(self, name, memory_bytes=None, max_tasks=None, cpus=None):
         self.dirs, self.v2 = {}, False
         for c, p in _cgroup_roots().items():
             v2 = isinstance(p, tuple)
@@ -367,6 +368,16 @@ class Cgroup:
                     except OSError: pass
             if max_tasks and 'pids' in self.dirs: _write(os.path.join(self.dirs['pids'], 'pids.max'), str(int(max_tasks)))
         except OSError: pass
+        self.cpu_cap = None
+        if cpus and 'cpu' in self.dirs:
+            period = 100_000
+            try:
+                if self.v2: _write(os.path.join(self.dirs['cpu'], 'cpu.max'), f'{int(cpus * period)} {period}')
+                else:
+                    _write(os.path.join(self.dirs['cpu'], 'cpu.cfs_period_us'), str(period))
+                    _write(os.path.join(self.dirs['cpu'], 'cpu.cfs_quota_us'), str(int(cpus * period)))
+                self.cpu_cap = cpus
+            except OSError: pass
 
     @property
     def paths(self): return sorted(set(self.dirs.values()))

