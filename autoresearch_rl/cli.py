@@ -126,7 +126,9 @@ def main(argv=None):
         if args.command == 'campaign': return _campaign(args)
         if args.command == 'figures': return _figures(args)
         led = _ledger(args)
-        if args.command == 'status': print(_table(led)); print(_best_line(led))
+        if args.command == 'status':
+            from .report import load_campaign
+            print(_table(led)); print(_best_line(led)); print(load_campaign(led.path).noise_floor())
         else: led.export_tsv(args.out); print(f'wrote {args.out}')
         return 0
     except (LedgerError, frozen.FrozenError, FileNotFoundError) as e: return _fail(str(e))

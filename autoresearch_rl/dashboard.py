@@ -110,7 +110,7 @@ def refresh(self):
         cur = (live.get('experiment') or {}) if self.running else {}
         self.header.value = (f'<b>campaign {rec.tag}</b>: {ident.get("policy", "?")}, profile {ident.get("profile", "?")}, '
                              f'budget {ident.get("budget_s", "?")} s &middot; {len(rec.rows)} experiments &middot; best val_bpb '
-                             f'{"-" if best is None else f"{best:.4f}"} &middot; {state}'
+                             f'{"-" if best is None else f"{best:.4f}"} &middot; {rec.noise_floor()} &middot; {state}'
                              + (f' &middot; now: experiment {cur.get("id")}: {cur.get("description", "")[:80]}' if cur else ''))
         self.stop_button.disabled = not self.running or self.stop_sent
         self.table_df = self._table()
