@@ -47,7 +47,7 @@ def test_compare_notebook_then_figures(cache, tmp_path):
     human, random_row = table[2].split(' | '), table[3].split(' | ')
     assert human[0] == '| Human baseline (train.py as given)' and float(human[1]) == pytest.approx(rows[0]['val_bpb'], abs=1e-4)
     best = [x['val_bpb'] for x in rows if x['kept']][-1]
-    assert random_row[0] == '| Random search' and float(random_row[1]) == pytest.approx(best, abs=1e-4) and random_row[3] == '3'
+    assert random_row[0] == '| Random search' and float(random_row[1]) == pytest.approx(best, abs=1e-4) and random_row[4] == '3'   # [3]: the baseline's seed sd
     # the same command again resumes: the campaign is complete, nothing new runs
     r = cli(['campaign', 'compare', *params], cache)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
