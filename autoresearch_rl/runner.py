@@ -453,7 +453,8 @@ class Experiment:
         self.cg = sb.Cgroup(f'autoresearch-{os.getpid()}-{self.dir.name}', self.cfg.memory_mb << 20, self.cfg.max_tasks or None,
                             cpus=self.threads if self.clock == 'cpu' else None)
         spec = experiment_spec(self.cfg, self.profile, self.dir, self.cg.paths) if self.cfg.sandbox else None
-        self.t_spawn, self.proc, self.spawn_clock = time.time(), None, 0.0
+        self.t_spawn, self.proc = time.time(), None
+        self.spawn_clock = self.t_spawn if self.clock == 'wall' else 0.0     # a new cgroup's CPU counter starts at 0
         try: self.proc, self.start_note = launch(self.cfg, self.dir, env, spec, script='train.py')
         except (OSError, RuntimeError) as e:               # no sandbox here: run without it, and say so
             self.sandbox_note = f'NOT AVAILABLE: {e}'[:300]
@@ -468,7 +469,6 @@ class Experiment:
                                  + ('uid nobody' if os.geteuid() == 0 else 'user namespace') +
                                  ', no capabilities, no_new_privs, seccomp, own PID namespace') if spec else 'off (RunnerConfig.sandbox)'
         self.pgid = self.proc.pid
-        self.spawn_clock = self.read_clock() if self.clock == 'wall' else 0.0    # a new cgroup's CPU counter starts at 0
         self._reader = threading.Thread(target=self._read, daemon=True); self._reader.start()
         self._watch = threading.Thread(target=self._watchdog, daemon=True); self._watch.start()
         return self
@@ -515,7 +515,7 @@ def _line(self, line, now=None):
         elapsed, loss, step = float(rec['elapsed_s']), float(rec['loss']), int(rec.get('step', self.steps) or 0)
     except (ValueError, KeyError, TypeError, OverflowError): return       # a malformed progress line is just output
     self.last_loss = loss
-    c = self.read_clock()
+    c = self.read_clock(now, max_age=0.05)       # a progress flood costs at most 20 clock reads a second
     if self.first_line_at is None: self.first_line_at, self.first_elapsed, self.first_clock = now, elapsed, c
     self.last_line_at, self.last_clock = now, c
     if not math.isfinite(elapsed) or elapsed < 0: _flag(self, f'progress time {elapsed!r} is not a time')
@@ -565,13 +565,17 @@ def _limits(self, now):
     return None
 
 @patch_to(Experiment)
-def read_clock(self):
+def read_clock(self, now=None, max_age=0.0):
     """The budget clock now, read by the harness: for 'cpu', CPU seconds of everything in the experiment's cgroup
-    (else of its process group) over its pinned threads; for 'wall', wall seconds."""
-    if self.clock == 'wall': return time.time()
+    (else of its process group) over its pinned threads; for 'wall', wall seconds. A reading at most `max_age`
+    wall seconds old is reused."""
+    now = now or time.time()
+    if self.clock == 'wall': return now
+    if max_age and now - getattr(self, '_clock_read', (-1e18, 0.0))[0] <= max_age: return self._clock_read[1]
     cpu = self.cg.cpu_seconds() if self.cg.has('cpuacct') else None
     if cpu is None: cpu = _group_cpu_s(self.pgid)
-    return cpu / self.threads
+    self._clock_read = (now, cpu / self.threads)
+    return self._clock_read[1]
 
 @patch_to(Experiment)
 def _watchdog(self):
@@ -696,7 +700,6 @@ def warm_up(config:RunnerConfig=None):
 def wait(self) -> Outcome:
     "Wait for the run to end, reap everything it started, verify frozen/, check its clock, evaluate it."
     exit_code = self.proc.wait()
-    exit_at = time.time()
     _kill_group(self.pgid)                      # anything the experiment left running in its group
     self.cg.kill()                              # ... or anywhere else: its cgroup
     self._reader.join(timeout=5); self._watch.join(timeout=5)

@@ -37,11 +37,6 @@ class Profile:
     threads: int = 0       # compute threads the experiment is pinned to (0: the CPUs it may use)
     version: int = 1       # bumped when a change makes results incomparable with earlier ones (the clock, say)
 
-    @property
-    def identity(self):
-        "What a result's comparability rests on: never compare two results whose identities differ."
-        return dict(profile=self.name, profile_version=self.version, clock=self.clock, threads=self.threads)
-
 PROFILES = {
     # Bundled corpus, modern editions of Shakespeare; three whole plays held out (6.6% of the bytes). The budget
     # is CPU time on 2 threads: 60 s means the same work on an idle or a busy machine (version 2; 1 was wall-clock).
