@@ -32,7 +32,7 @@ class ChatConfig:
 
 def _fit_messages(state, program, cfg):
     "Messages with as much recent history as fits in max_prompt_chars."
-    recent = [h for h in reversed(state.recent) if h.description != 'baseline'][:cfg.history]
+    recent = [h for h in reversed(state.recent) if h.kind != 'baseline'][:cfg.history]
     size = lambda m: sum(len(x['content']) for x in m)
     base = build_messages(state, program, [])
     if size(base) > cfg.max_prompt_chars:

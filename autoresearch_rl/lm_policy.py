@@ -122,7 +122,7 @@ def build_prompt(state, program:str, tokenizer, max_tokens:int, max_history:int=
     def ids(hist):
         out = tokenizer.apply_chat_template(build_messages(state, program, hist), add_generation_prompt=True, tokenize=True)
         return list(out['input_ids'] if isinstance(out, dict) or hasattr(out, 'keys') else out)
-    recent = [h for h in reversed(state.recent) if h.description != 'baseline'][:max_history]
+    recent = [h for h in reversed(state.recent) if h.kind != 'baseline'][:max_history]
     base = ids([])
     if len(base) > max_tokens:
         raise ValueError(f'the prompt without any history is {len(base)} tokens, more than the {max_tokens} available: '

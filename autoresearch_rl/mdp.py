@@ -14,7 +14,7 @@ from pathlib import Path
 @dataclass
 class ExperimentSummary:
     "One finished experiment as the policy sees it."
-    index: int                 # position in the campaign (0 = the baseline)
+    index: int                 # the experiment's ledger id (ids start at 1: the baseline's is 1)
     description: str           # what was tried, one line
     diff: str                  # the unified diff against the code it was applied to
     status: str                # runner status, or 'syntax' for an action that did not apply or compile
@@ -23,6 +23,7 @@ class ExperimentSummary:
     kept: bool = False         # became the new best code
     commentary: str = ''       # the self-evaluator's last line about this run
     operator: str = ''         # the edit operator, for policies that use a catalogue
+    kind: str = 'proposal'     # 'baseline', 'proposal' or 'confirmation' (the ledger's Record.kind)
 
 @dataclass
 class State:

@@ -43,7 +43,7 @@ class CampaignRecord:
     @property
     def budget_s(self): return float(self.identity.get('budget_s') or 0) or None
     @property
-    def baseline(self): return next((r for r in self.rows if r['description'] == 'baseline'), None)
+    def baseline(self): return next((r for r in self.rows if r['kind'] == 'baseline'), None)
     @property
     def selfeval(self) -> bool: return bool(self.config.get('selfeval', True))
     @property
@@ -83,13 +83,7 @@ def load_campaign(path) -> CampaignRecord:
     db = path / 'ledger.db' if path.is_dir() or not path.suffix else path
     if not db.exists():
         raise LedgerError(f'no ledger at {db}: check the runs folder and the campaign tag (runs/<tag>/ledger.db)')
-    led = Ledger.__new__(Ledger)                    # read-only: reading never changes a ledger (committed ones included)
-    led.path, led.db = db, sqlite3.connect(f'file:{db.resolve()}?mode=ro', uri=True, timeout=30)
-    try:
-        tables = {r[0] for r in led.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if not {'meta', 'experiments'} <= tables: raise LedgerError(f'{db} is not an autoresearch_rl ledger (tables: {sorted(tables)})')
-    except sqlite3.DatabaseError as e:
-        led.db.close(); raise LedgerError(f'{db} is not a readable ledger ({e})') from None
+    led = Ledger(db, readonly=True)                 # reading never changes a ledger (committed ones included)
     try: return CampaignRecord(db.parent.name, led.rows(), led.get_meta('identity') or {}, led.get_meta('noise_sd'), str(db),
                                  led.get_meta('wall_s'), led.get_meta('config') or {})
     finally: led.close()
@@ -175,7 +169,7 @@ def find_studies(runs_dir='runs') -> list:
 # %% ../nbs/09_report.ipynb #2b7a7a7d
 def selfeval_stats(rec:CampaignRecord) -> dict:
     "Aborted %, mean budget fraction at abort, G (eq. 9) and training seconds saved, for one campaign."
-    judged = [r for r in rec.rows if r['description'] != 'baseline' and r['status'] in ('ok', 'aborted', 'diverged')]
+    judged = [r for r in rec.rows if r['kind'] != 'baseline' and r['status'] in ('ok', 'aborted', 'diverged')]
     aborted = [r for r in judged if r['status'] == 'aborted']
     budget = rec.budget_s or 1.0
     fracs = [min(((r['timings'] or {}).get('training_s') or 0) / budget, 1.0) for r in aborted]

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['STATUSES', 'PROGRESS_RE', 'RunnerConfig', 'Outcome', 'experiment_spec', 'evaluator_spec', 'experiment_env',
            'ForkedProc', 'ForkServer', 'fork_server', 'fresh_sandbox', 'launch', 'check_runner_config', 'Experiment',
-           'warm_up', 'run_experiment', 'LocalExecutor']
+           'warm_up', 'run_experiment', 'ExperimentJob', 'LocalExecutor', 'StoredExecutor']
 
 # %% ../nbs/04_runner.ipynb #e4835358
 import atexit, hashlib, json, math, os, re, select, shutil, signal, socket, stat, subprocess, sys, tempfile, threading, time
@@ -48,6 +48,8 @@ class RunnerConfig:
     handover: str = 'torchscript'      # model hand-over format: 'torchscript' (fast) or 'export' (torch.export)
     frozen_dir: str = None             # the pristine frozen/ (default: the installed package)
     fork_server: bool = True           # fork train.py from a warm process with torch imported (else a fresh interpreter)
+
+    def __post_init__(self): check_runner_config(self)   # a bad field is refused where it is written
 
 @dataclass
 class Outcome:
@@ -780,34 +782,66 @@ def run_experiment(source:str, config:RunnerConfig=None, seed:int=0, selfeval=No
     return Experiment(source, config, seed, _with_judge(callbacks, selfeval)).start().wait()
 
 # %% ../nbs/04_runner.ipynb #7232ba6c
+from concurrent.futures import Future, wait as _wait_futures
+from dataclasses import replace
+
+class ExperimentJob(Future):
+    """A submitted experiment: a `concurrent.futures.Future` of its Outcome. `cancel` aborts it (the run ends
+    within a second and its Outcome says 'aborted': a cancelled experiment is a recorded outcome, so `result()`
+    still returns it); `add_progress_callback(fn)` calls `fn(record)` for each progress line."""
+    def __init__(self, job_id:int):
+        super().__init__()
+        self.id, self.experiment, self._progress = job_id, None, []
+    def add_progress_callback(self, fn): self._progress.append(fn)
+    def _on_progress(self, exp, rec):
+        for fn in list(self._progress): fn(rec)
+    def cancel(self, reason:str='cancelled') -> bool:
+        if self.done() or self.experiment is None: return False
+        self.experiment.abort(reason); return True
+
 class LocalExecutor:
-    "Background experiments on this machine: submit / poll / wait / cancel."
+    "Experiments on this machine, in the background: `submit` returns an `ExperimentJob` (a Future)."
     def __init__(self, config:RunnerConfig=None, max_parallel:int=1):
         self.cfg, self.max_parallel, self.jobs = config or RunnerConfig(), max_parallel, {}
 
-    def running(self): return [j for j, (_, _, box) in self.jobs.items() if 'outcome' not in box]
+    def running(self): return [i for i, j in self.jobs.items() if not j.done()]
 
-    def submit(self, source:str, seed:int=0, selfeval=None, callbacks=()) -> int:
-        "Start an experiment in the background; returns its job id."
+    def submit(self, source:str, seed:int=0, selfeval=None, callbacks=()) -> ExperimentJob:
+        "Start an experiment in the background; its job (job.result() waits for the Outcome)."
         if len(self.running()) >= self.max_parallel:
             raise RuntimeError(f'{self.max_parallel} experiment(s) already running: poll, wait or cancel first')
-        exp = Experiment(source, self.cfg, seed, _with_judge(callbacks, selfeval)).start()
-        box = {}
-        waiter = threading.Thread(target=lambda: box.setdefault('outcome', exp.wait()), daemon=True)
-        waiter.start()
-        job = len(self.jobs) + 1
-        self.jobs[job] = (exp, waiter, box)
+        job = ExperimentJob(len(self.jobs) + 1)
+        job.experiment = Experiment(source, self.cfg, seed, _with_judge(list(callbacks) + [job._on_progress], selfeval)).start()
+        def finish():
+            try: job.set_result(job.experiment.wait())
+            except BaseException as e: job.set_exception(e)
+        threading.Thread(target=finish, daemon=True).start()
+        self.jobs[job.id] = job
         return job
 
-    def poll(self, job:int):
-        "The job's Outcome once finished, else None."
-        return self.jobs[job][2].get('outcome')
+    def _job(self, job): return job if isinstance(job, Future) else self.jobs[job]
+    def poll(self, job):
+        "The job's Outcome once finished, else None (a job or its id)."
+        j = self._job(job)
+        return j.result() if j.done() else None
 
-    def wait(self, job:int, timeout:float=None):
+    def wait(self, job, timeout:float=None):
         "Block until the job finishes (or `timeout` seconds pass); its Outcome, or None on timeout."
-        self.jobs[job][1].join(timeout)
+        _wait_futures([self._job(job)], timeout)
         return self.poll(job)
 
-    def cancel(self, job:int, reason:str='cancelled'):
+    def cancel(self, job, reason:str='cancelled'):
         "Abort a running job: its whole process group ends within a second; its status becomes 'aborted'."
-        if self.poll(job) is None: self.jobs[job][0].abort(reason)
+        return self._job(job).cancel(reason)
+
+class StoredExecutor:
+    """An executor that runs nothing: each `submit` returns, already done, the next of `outcomes` (cycled), or
+    `outcomes(source, seed)` when it is a function. For benchmarks of the loop's own cost and for tests."""
+    def __init__(self, outcomes):
+        self.outcomes, self.n, self.jobs = outcomes, 0, {}
+    def submit(self, source:str, seed:int=0, selfeval=None, callbacks=()) -> Future:
+        o = self.outcomes(source, seed) if callable(self.outcomes) else self.outcomes[self.n % len(self.outcomes)]
+        self.n += 1
+        job = Future(); job.set_result(replace(o, seed=seed))
+        return job
+    def wait(self, job, timeout:float=None): return job.result()

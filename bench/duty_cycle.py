@@ -33,7 +33,7 @@ def split(rows, wall_s, policy_s=None):
 
 def fresh(name, seed, args, runs_dir):
     from policy_compare import Timed
-    from autoresearch_rl.cli import POLICIES
+    from autoresearch_rl.policies import POLICIES
     from autoresearch_rl.loop import Campaign, CampaignConfig
     from autoresearch_rl.mdp import Terminate
     pol = Timed(POLICIES[name](seed, 'cpu'))

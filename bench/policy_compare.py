@@ -9,7 +9,7 @@ Appends to bench/data/policy_compare.jsonl and prints a table last. Campaigns go
 """
 import argparse, json, statistics, tempfile, time
 from pathlib import Path
-from autoresearch_rl.cli import POLICIES
+from autoresearch_rl.policies import POLICIES
 from autoresearch_rl.loop import Campaign, CampaignConfig
 from autoresearch_rl.mdp import Terminate
 

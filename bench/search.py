@@ -53,7 +53,7 @@ class OptunaTPE(Policy):
 
 def make_policy(name, seed):
     if name == 'tpe': return OptunaTPE(seed=seed)
-    from autoresearch_rl.cli import POLICIES
+    from autoresearch_rl.policies import POLICIES
     if name not in POLICIES: raise SystemExit(f'unknown policy {name!r}: choose from tpe, {", ".join(sorted(POLICIES))}')
     return POLICIES[name](seed, 'cpu')
 
