@@ -24,8 +24,7 @@ class ChatConfig:
     temperature: float = 0.7
     max_tokens: int = 1024             # longest reply
     timeout_s: float = 120.0           # per request
-    retries: int = 3                   # retries on timeouts, connection errors, rate limits and 5xx replies
-    backoff_s: float = 2.0             # first wait between retries (doubles each time)
+    retries: int = 3                   # retries on timeouts, connection errors, rate limits and 5xx replies (the openai client's own, with its backoff)
     resample: int = 1                  # extra requests when a reply is not a usable edit
     max_prompt_chars: int = 200_000    # the history is cut to fit (the code never is)
     history: int = 12                  # most recent experiments shown, at most
@@ -54,7 +53,7 @@ class ChatProposer(Policy):
         base_url = self.cfg.base_url or os.environ.get('OPENAI_BASE_URL')
         key = os.environ.get(self.cfg.api_key_env) or 'not-needed'
         self._secret = key if key != 'not-needed' else None
-        self.client = openai.OpenAI(base_url=base_url, api_key=key, timeout=self.cfg.timeout_s, max_retries=0)
+        self.client = openai.OpenAI(base_url=base_url, api_key=key, timeout=self.cfg.timeout_s, max_retries=self.cfg.retries)
         self._openai = openai
         self.stats = dict(requests=0, errors=0, replies=0, valid=0, seconds=[])
 
@@ -64,28 +63,24 @@ class ChatProposer(Policy):
         return text.replace(self._secret, '***') if self._secret else text
 
     def _ask(self, messages):
-        "(reply text, None) or (None, why it failed) after bounded retries."
-        o, wait = self._openai, self.cfg.backoff_s
-        transient = (o.APITimeoutError, o.APIConnectionError, o.RateLimitError, o.InternalServerError)
-        for attempt in range(self.cfg.retries + 1):
-            self.stats['requests'] += 1
-            t0 = time.time()
-            try:
-                r = self.client.chat.completions.create(model=self.model, messages=messages, temperature=self.cfg.temperature,
-                                                        max_tokens=self.cfg.max_tokens)
-                self.stats['seconds'].append(time.time() - t0)
-                text = r.choices[0].message.content if r.choices else None
-                if not isinstance(text, str): return None, 'malformed reply: no message content'
-                return text, None
-            except transient as e:
-                why = f'{type(e).__name__}: {self._clean(e)}'
-                if attempt < self.cfg.retries: time.sleep(wait); wait *= 2
-            except o.APIStatusError as e:                   # 4xx other than 429: retrying will not help
-                return None, f'{type(e).__name__} ({e.status_code}): {self._clean(e)}'[:300]
-            except (o.OpenAIError, ValueError, AttributeError, IndexError) as e:
-                return None, f'malformed reply: {type(e).__name__}: {self._clean(e)}'[:300]
-        self.stats['errors'] += 1
-        return None, f'{why} (after {self.cfg.retries + 1} tries)'[:300]
+        "(reply text, None) or (None, why it failed); the client retries transient failures itself (`retries`)."
+        o = self._openai
+        self.stats['requests'] += 1
+        t0 = time.time()
+        try:
+            r = self.client.chat.completions.create(model=self.model, messages=messages, temperature=self.cfg.temperature,
+                                                    max_tokens=self.cfg.max_tokens)
+            self.stats['seconds'].append(time.time() - t0)
+            text = r.choices[0].message.content if r.choices else None
+            if not isinstance(text, str): return None, 'malformed reply: no message content'
+            return text, None
+        except (o.APITimeoutError, o.APIConnectionError, o.RateLimitError, o.InternalServerError) as e:
+            self.stats['errors'] += 1
+            return None, f'{type(e).__name__}: {self._clean(e)} (after {self.cfg.retries + 1} tries)'[:300]
+        except o.APIStatusError as e:                       # 4xx other than 429: retrying will not help
+            return None, f'{type(e).__name__} ({e.status_code}): {self._clean(e)}'[:300]
+        except (o.OpenAIError, ValueError, AttributeError, IndexError) as e:
+            return None, f'malformed reply: {type(e).__name__}: {self._clean(e)}'[:300]
 
     def propose(self, state) -> Action:
         messages = _fit_messages(state, self.program, self.cfg)

@@ -81,9 +81,9 @@ def fmt_value(v) -> str:
     if isinstance(v, tuple): return '(' + ', '.join(fmt_value(x) for x in v) + (',)' if len(v) == 1 else ')')
     raise TypeError(f'cannot write a constant of type {type(v).__name__}')
 
-def write_source(code:str, name:str, text:str, profile:str='cpu') -> Edit:
+def write_source(code:str, name:str, text:str, profile:str='cpu', _found=None) -> Edit:
     "An Edit that sets constant `name`'s expression on `profile` to the source `text` (the rest of the line kept)."
-    found = _assignments(code)
+    found = _found if _found is not None else _assignments(code)
     if name not in found: raise KeyError(f"{name} is not an UPPER_CASE constant of this train.py")
     i, a, b = _segment(code, _branch(found[name].value, profile)[0])
     line = code.splitlines()[i]
@@ -95,8 +95,8 @@ def write_constant(code:str, name:str, value, profile:str='cpu') -> Edit:
 
 def set_constants(code:str, values:dict, profile:str='cpu'):
     "Edits that set each NAME in `values` to its source text on `profile` (unchanged ones left out)."
-    found = constants(code, profile)
-    return [write_source(code, name, text, profile) for name, text in values.items()
+    found, nodes = constants(code, profile), _assignments(code)     # the code parsed once for all the edits
+    return [write_source(code, name, text, profile, nodes) for name, text in values.items()
             if name not in found or found[name][1] != text]     # an unknown name raises in write_source
 
 # %% ../nbs/07_policies.ipynb #a852c42e

@@ -108,7 +108,9 @@ class SelfEvaluator:
         if self.cfg.method not in ('reference', 'power_law'):
             raise ValueError(f"method={self.cfg.method!r}: choose 'reference' or 'power_law'")
         self.budget_s, self.bpb_per_loss = float(budget_s), float(bpb_per_loss)
-        hist = np.asarray([h for h in history_bpb if h is not None and np.isfinite(h)], float)
+        hist = np.asarray(history_bpb if isinstance(history_bpb, np.ndarray) else
+                          [h for h in history_bpb if h is not None], float)
+        hist = hist[np.isfinite(hist)]                  # vectorised: a campaign passes thousands of values
         self.ready = len(hist) >= self.cfg.min_history
         # bpb*: what a run must beat (default the history's best; a campaign passes its confirmed best)
         self.best = float(best_bpb) if best_bpb is not None else (float(hist.min()) if len(hist) else float('nan'))
