@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from .diffs import apply_action, compile_error, DiffError
 from .policies import Policy, Action
-from .lm_policy import build_messages, _default_program, _describe
+from .prompts import build_messages, default_program, describe_answer, check_answer
 
 # %% ../nbs/07c_chat.ipynb #6a8eadf7
 @dataclass
@@ -47,7 +47,7 @@ class ChatProposer(Policy):
     name = 'chat'
     def __init__(self, config:ChatConfig=None, program:str=None):
         import openai
-        self.cfg, self.program = config or ChatConfig(), program or _default_program()
+        self.cfg, self.program = config or ChatConfig(), program or default_program()
         self.model = self.cfg.model or os.environ.get('AUTORESEARCH_CHAT_MODEL')
         if not self.model: raise ValueError('no chat model: pass --chat-model (ChatConfig.model) or set AUTORESEARCH_CHAT_MODEL')
         base_url = self.cfg.base_url or os.environ.get('OPENAI_BASE_URL')
@@ -89,13 +89,10 @@ class ChatProposer(Policy):
             text, err = self._ask(messages)
             if err: return Action(f'chat: no usable reply ({err})'[:300], '', 'chat', dict(error=f'chat endpoint: {err}'[:500]))
             self.stats['replies'] += 1
-            try:
-                new = apply_action(state.best_code, text)
-                why = compile_error(new) or (None if new != state.best_code else 'the reply changes nothing')
-            except DiffError as e: why = str(e)
+            new, why = check_answer(state.best_code, text)
             if why is None:
                 self.stats['valid'] += 1
-                return Action(_describe(text), text, 'chat', dict(reply=text[:20_000]))
+                return Action(describe_answer(text), text, 'chat', dict(reply=text[:20_000]))
         return Action(f'chat: unusable reply ({why[:150]})', text, 'chat', dict(error=f'unusable reply: {why}'[:500]))
 
 # %% ../nbs/07c_chat.ipynb #0525fe0d

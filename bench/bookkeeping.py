@@ -1,6 +1,7 @@
 """The loop's own cost per experiment as a campaign grows: bookkeeping seconds at 10, 1,000 and 10,000 recorded experiments.
 
     python bench/bookkeeping.py [--sizes 10 1000 10000] [--steps 30] [--points 1500]
+    PYTHONPATH=/tmp/old python bench/bookkeeping.py --code cf0287f --sizes 10 300 1000 --steps 5   # an earlier version
 
 For each size N a campaign's ledger is filled with N done experiments (the real train.py with one constant
 varied, realistic 1,500-point curves, one kept in ten), then a `Campaign` opens it and runs `--steps` more
@@ -15,7 +16,7 @@ from pathlib import Path
 from autoresearch_rl.loop import Campaign, CampaignConfig
 from autoresearch_rl.ledger import Ledger, GitBranch
 from autoresearch_rl.policies import RandomSearch
-from autoresearch_rl.runner import StoredExecutor, Outcome
+from autoresearch_rl.runner import Outcome
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,17 +36,24 @@ def curve(rng, points, budget_s):
     return [(budget_s * (k + 1) / points, 2.0 + 3.5 * ((k + 1) / points) ** -0.35 / 10 + rng.gauss(0, 0.02))
             for k in range(points)]
 
-class Executor(StoredExecutor):
-    "Stored outcomes drawn around the baseline; the seconds it spends are counted apart."
+class Executor:
+    """Stored outcomes drawn around the baseline (as autoresearch_rl.runner.StoredExecutor, written out here so that
+    the same bench runs on an earlier version of the loop: `--code` below); the seconds it spends are counted apart."""
     def __init__(self, rng, points, budget_s):
         self.rng, self.points, self.budget_s, self.spent = rng, points, budget_s, 0.0
-        super().__init__(self.outcome)
-    def outcome(self, source, seed):
+    def submit(self, source, seed=0, selfeval=None, callbacks=()):
+        from concurrent.futures import Future
         t = time.perf_counter()
         o = Outcome('ok', 2.45 + self.rng.gauss(0, 0.03), curve=curve(self.rng, self.points, self.budget_s),
-                    training_s=self.budget_s, peak_memory_mb=300.0, clock='cpu')
+                    training_s=self.budget_s, peak_memory_mb=300.0, seed=seed)
+        job = Future(); job.set_result(o)
         self.spent += time.perf_counter() - t
-        return o
+        return job
+    def wait(self, job, timeout=None): return job.result()
+
+def _propose(led, code, desc, kind):
+    try: return led.propose(code, '', desc, 'random', kind=kind)
+    except TypeError: return led.propose(code, '', desc, 'random')          # a ledger from before the kind column
 
 def prefill(camp_dir, n, points, budget_s, rng):
     "N done experiments written straight into a campaign's ledger (a campaign is opened on it after)."
@@ -54,7 +62,7 @@ def prefill(camp_dir, n, points, budget_s, rng):
     led.db.execute('PRAGMA synchronous=OFF')              # filling only: the campaign writes with full sync
     for i in range(n):
         c = code.replace('LR = 6e-3', f'LR = {1e-3 * (1 + i % 50):.3g}') if i else code
-        e = led.propose(c, '', 'baseline' if i == 0 else f'LR variant {i}', 'random', kind='baseline' if i == 0 else 'proposal')
+        e = _propose(led, c, 'baseline' if i == 0 else f'LR variant {i}', 'baseline' if i == 0 else 'proposal')
         v = 2.45 + rng.gauss(0, 0.03)
         led.finish(e, 'ok', v, 0.0, {}, kept=(i == 0), seeds=[0, 1] if i == 0 else [0],
                    seed_bpbs=[v, v + 0.01] if i == 0 else [v], curve=curve(rng, points, budget_s),
@@ -66,7 +74,7 @@ def measure(n, steps, points, workdir):
     rng, budget_s = random.Random(n), 60.0
     runs = Path(workdir) / f'n{n}'
     cfg = CampaignConfig(tag='book', runs_dir=str(runs), budget_s=budget_s, baseline_seeds=2, confirm_seeds=1)
-    Campaign(RandomSearch(seed=0), cfg, executor=StoredExecutor([Outcome('ok', 2.45)])).close()   # repo + identity
+    Campaign(RandomSearch(seed=0), cfg, executor=Executor(rng, 4, budget_s)).close()   # repo + identity
     t = time.perf_counter(); prefill(runs / 'book', n, points, budget_s, rng); fill_s = time.perf_counter() - t
     pol, ex = Timed(RandomSearch(seed=n)), Executor(rng, points, budget_s)
     t = time.perf_counter(); camp = Campaign(pol, cfg, executor=ex); open_s = time.perf_counter() - t
@@ -76,7 +84,7 @@ def measure(n, steps, points, workdir):
         p0, e0, t0 = pol.spent, ex.spent, time.perf_counter()
         camp.step()
         per.append(time.perf_counter() - t0 - (pol.spent - p0) - (ex.spent - e0))
-    kept = sum(r.kept for r in camp.ledger.records(light=True))
+    kept = sum(bool(r['kept']) for r in camp.ledger.rows())
     camp.close()
     return dict(n=n, steps=steps, points=points, fill_s=round(fill_s, 2), open_s=round(open_s, 3),
                 median_s=statistics.median(per), mean_s=statistics.mean(per), sd_s=statistics.stdev(per),
@@ -87,13 +95,15 @@ def main():
     ap.add_argument('--sizes', type=int, nargs='+', default=[10, 1000, 10000])
     ap.add_argument('--steps', type=int, default=30)
     ap.add_argument('--points', type=int, default=1500)
+    ap.add_argument('--code', default='current', help="a label for the version of autoresearch_rl measured (put an earlier "
+                    "checkout first on PYTHONPATH to measure it, e.g. --code cf0287f)")
     args = ap.parse_args()
     out = ROOT / 'bench' / 'data' / 'bookkeeping.jsonl'
     out.parent.mkdir(parents=True, exist_ok=True)
     res = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
-            r = measure(n, args.steps, args.points, tmp) | dict(when=time.strftime('%Y-%m-%d %H:%M'), machine=platform.machine(),
+            r = measure(n, args.steps, args.points, tmp) | dict(code=args.code, when=time.strftime('%Y-%m-%d %H:%M'), machine=platform.machine(),
                                                                    cores=len(__import__('os').sched_getaffinity(0)))
             res.append(r)
             with open(out, 'a') as f: f.write(json.dumps(r) + '\n')

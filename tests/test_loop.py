@@ -52,7 +52,10 @@ def test_short_campaign(cache, tmp_path):
     assert 'stopped: 4 experiments done' in r.stdout and 'best val_bpb:' in r.stdout
     rows = consistent(runs, 'e2e')
     assert len(rows) == 4 and rows[0]['description'] == 'baseline' and len(rows[0]['seed_bpbs']) == 2
-    assert all(r['status'] in ('ok', 'syntax', 'crash', 'diverged', 'timeout') for r in rows)
+    # random search edits only constants from its grid: every run must train and be measured (a crash, a
+    # timeout or a divergence here is a bug of the harness or of train.py, not an outcome to accept)
+    assert rows[0]['kind'] == 'baseline' and all(r['kind'] == 'proposal' for r in rows[1:])
+    assert all(r['status'] == 'ok' for r in rows), [(r['status'], r['commentary'][:200]) for r in rows]
     s = cli(['status', '--tag', 'e2e', '--runs-dir', runs], cache)
     assert s.returncode == 0 and 'baseline' in s.stdout
     out = tmp_path / 'results.tsv'
@@ -98,7 +101,9 @@ BAD_ACTIONS = [
     ('wrong context', '@@ -30,1 +30,1 @@\n-DEPTH = 99\n+DEPTH = 3\n', 'not found in the code'),
     ('garbage line in hunk', '@@ -1,3 +1,3 @@\n """\n?? what\n-Pretrain a small GPT\n', 'malformed diff line'),
     ('search not found', '<<<<<<< SEARCH\nNOT IN FILE\n=======\nx\n>>>>>>> REPLACE\n', 'not found in the code'),
-    ('search ambiguous', '<<<<<<< SEARCH\n\n=======\nx\n>>>>>>> REPLACE\n', 'SEARCH'),
+    ('search ambiguous', '<<<<<<< SEARCH\n        super().__init__()\n=======\n        super().__init__()  # x\n>>>>>>> REPLACE\n',
+     r'found \d+ times: quote more lines'),
+    ('search blank line', '<<<<<<< SEARCH\n\n=======\nx\n>>>>>>> REPLACE\n', 'SEARCH'),
     ('empty search', '<<<<<<< SEARCH\n=======\nx\n>>>>>>> REPLACE\n', 'SEARCH'),
 ]
 
