@@ -98,7 +98,7 @@ from fastcore.basics import patch_to
 def refresh(self):
     "Re-read the ledger and the live file; redraw everything."
     with self._lock:
-        self.record, self.live = load_campaign(self.dir), read_live(self.dir)
+        self.record, self.live = load_campaign(self.dir, light=True), read_live(self.dir)   # light: a refresh costs the same at any length
         rec, live = self.record, self.live
         in_thread = self._running_here
         self.running = in_thread or (live.get('state') == 'running' and _alive(live.get('pid')))

@@ -77,15 +77,19 @@ def check_comparable(recs:dict):
                           'compare campaigns of one profile version, clock and budget')
     return recs
 
-def load_campaign(path) -> CampaignRecord:
-    "Read the campaign at `path` (its folder or its ledger.db); works while the campaign is still writing."
+def load_campaign(path, light:bool=False) -> CampaignRecord:
+    """Read the campaign at `path` (its folder or its ledger.db); works while the campaign is still writing.
+    `light` leaves out every row's code and curve but the last row's curve (what a live view needs, at any length)."""
     path = Path(path)
     db = path / 'ledger.db' if path.is_dir() or not path.suffix else path
     if not db.exists():
         raise LedgerError(f'no ledger at {db}: check the runs folder and the campaign tag (runs/<tag>/ledger.db)')
     led = Ledger(db, readonly=True)                 # reading never changes a ledger (committed ones included)
-    try: return CampaignRecord(db.parent.name, led.rows(), led.get_meta('identity') or {}, led.get_meta('noise_sd'), str(db),
-                                 led.get_meta('wall_s'), led.get_meta('config') or {})
+    try:
+        recs = led.records(light=light)
+        if light and recs: recs[-1].curve = led.record(recs[-1].id).curve
+        return CampaignRecord(db.parent.name, [r.as_dict() for r in recs], led.get_meta('identity') or {},
+                              led.get_meta('noise_sd'), str(db), led.get_meta('wall_s'), led.get_meta('config') or {})
     finally: led.close()
 
 # %% ../nbs/09_report.ipynb #06bf6656

@@ -187,11 +187,11 @@ def end_loss(t, loss, budget_s:float, window_frac:float=0.1):
     return mean if mean is not None else float(loss[-3:].mean())
 
 def replay_campaign(runs, config:SEConfig=None, sigma_h:float=None):
-    "Per-run outcomes of the self-evaluator replayed over `runs` (dicts with curve, val_bpb, budget_s), in order."
+    "Per-run outcomes of the self-evaluator replayed over `runs` (dicts with curve [(t, loss)], val_bpb, budget_s), in order."
     rows, done = [], []
     for i, run in enumerate(runs):
         if run.get('val_bpb') is None or len(run['curve']) < 4: continue   # crashed runs are not SE decisions
-        t, loss = [c[0] for c in run['curve']], [c[2] for c in run['curve']]
+        t, loss = [c[0] for c in run['curve']], [c[1] for c in run['curve']]   # the loop's curve shape
         ref, bpl = None, 1.0
         if done:
             bpl = float(np.median([bpb / end_loss(dt, dl, run['budget_s']) for bpb, dt, dl in done]))

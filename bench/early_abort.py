@@ -65,7 +65,7 @@ def window_mean(t, loss, t_at, width):
 def ours(runs, method):
     "Abort point (fraction of budget, 1.0 = ran to the end) per run, from the self-evaluator replay."
     from autoresearch_rl.selfeval import SEConfig, replay_campaign
-    rows = replay_campaign([dict(curve=[(t, None, l) for t, l in zip(r['t'], r['loss'])], val_bpb=r['val_bpb'],
+    rows = replay_campaign([dict(curve=list(zip(r['t'], r['loss'])), val_bpb=r['val_bpb'],
                                  budget_s=r['budget_s']) for r in runs], SEConfig(method=method, min_history=MIN_HISTORY))
     return [row['abort_progress'] for row in rows]
 
