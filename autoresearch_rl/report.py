@@ -263,7 +263,8 @@ def changes(rec:CampaignRecord) -> str:
                for k in sorted(set(c0) | set(c1)) if (c0.get(k) or (0, None))[1] != (c1.get(k) or (0, None))[1]]
     if changed:
         lines += ['Constants changed:', ''] + [f'- `{k}`: `{a}` → `{b}`' for k, a, b in changed] + ['']
-    const_lines = {l for l in (base['code'] + best['code']).splitlines() if constants(l)}
+    const_lines = ({base['code'].splitlines()[i] for i, _ in c0.values()}
+                   | {best['code'].splitlines()[i] for i, _ in c1.values()})   # whole lines: a line alone may not parse
     other = [l for l in render_diff(base['code'], best['code']).splitlines()[2:]
              if l[:1] in '+-' and l[1:].strip() and l[1:] not in const_lines]
     if other: lines += [f'Other changed lines: {len(other)} (see the diff of experiment {best["id"]} in the ledger).', '']

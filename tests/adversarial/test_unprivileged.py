@@ -41,8 +41,13 @@ def nobody_dir():
 def test_unprivileged_host_path(nobody_dir):
     if os.geteuid() != 0: pytest.skip('run as root: the test drops to a normal user itself')
     if not shutil.which('setpriv'): pytest.skip('no setpriv here')
-    if _as_nobody([sys.executable, '-c', 'import torch, autoresearch_rl'], capture_output=True).returncode != 0:
-        pytest.skip(f'uid {NOBODY} cannot run {sys.executable} here')
+    # The harness as uid 65534 starts the interpreter itself: check that from a process of that user, not only from
+    # setpriv (which may keep capabilities the interpreter it starts does not have).
+    gate = ('import subprocess, sys; subprocess.run([sys.executable, "-c", "import torch, autoresearch_rl"], '
+            'check=True, start_new_session=True, cwd=sys.argv[1])')
+    r = _as_nobody([sys.executable, '-c', gate, str(nobody_dir)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f'uid {NOBODY} cannot run {sys.executable} here: {(r.stderr.strip().splitlines() or ["?"])[-1]}')
     work = nobody_dir
     env = {k: v for k, v in os.environ.items() if not k.startswith('AUTORESEARCH_')}
     env.update(AUTORESEARCH_CACHE=str(work / 'cache'), HOME=str(work), TMPDIR=str(work))
