@@ -370,7 +370,10 @@ def test_class7_progress_flood_is_bounded(runner):
     flood = ('import json, sys\n'
              'for i in range(300000): sys.stdout.write("@@progress " + json.dumps(dict(elapsed_s=0.0, step=0, loss=5.0, tokens=0)) + "\\n")\n')
     o = go(runner, before_loop(flood), max_curve_points=256)
-    assert o.status == 'ok' and len(o.curve) <= 256, (o.status, o.reason, len(o.curve))
+    # the flood's own CPU seconds come after its first progress line, so they count as training: on a slow or busy
+    # machine they push the run over its 2 s budget. Either way the run is recorded, with a bounded curve.
+    assert o.status == 'ok' or (o.status == 'invalid' and 'over budget' in o.reason), (o.status, o.reason)
+    assert 0 < len(o.curve) <= 256, (o.status, o.reason, len(o.curve))
 
 def test_class8_work_directory_files_are_not_trusted(runner):
     """A FIFO where the hand-over's stats belong, a symlink to a secret, a FIFO in frozen/: no hang, no link
