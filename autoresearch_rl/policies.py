@@ -7,7 +7,7 @@ __all__ = ['CPU_GRID', 'PROMPT_GRAD', 'POLICIES', 'Action', 'Policy', 'HumanBase
            'write_source', 'write_constant', 'set_constants', 'RandomSearch', 'make_policy']
 
 # %% ../nbs/07_policies.ipynb #192046b4
-import ast, json, random, re
+import ast, functools, json, random, re
 from dataclasses import dataclass, field
 from .diffs import Edit, render_diff, apply_edits
 
@@ -35,8 +35,11 @@ class HumanBaseline(Policy):
     def propose(self, state) -> Action: return Action('baseline (no edit)')
 
 # %% ../nbs/07_policies.ipynb #38b87403
+@functools.lru_cache(maxsize=64)
 def _assignments(code):
-    "{NAME: ast.Assign} of the module-level single-name UPPER_CASE assignments on one line (first one wins)."
+    """{NAME: ast.Assign} of the module-level single-name UPPER_CASE assignments on one line (first one wins).
+    Cached by the code's text (a campaign parses the same best code many times; a simulated one, thousands): the
+    nodes are shared, never changed. A code that does not parse raises SyntaxError every time (not cached)."""
     out = {}
     for node in ast.parse(code).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):

@@ -180,7 +180,8 @@ class SimExecutor:
             rec = dict(elapsed_s=t, loss=loss, step=i)
             for cb in cbs: cb(exp, rec)
             if exp.aborted: break
-        summary = dict(sim=origin, key=key, recorded_seed=run['seed'], near=run.get('sim_near'))
+        summary = dict(sim=origin, key=key, recorded_seed=run['seed'], near=run.get('sim_near'),
+                       full_val_bpb=run['val_bpb'])           # what the run would have scored had it not been aborted
         startup = run.get('startup_s') or 0.0
         if exp.aborted:
             t = exp.curve[-1][0]
