@@ -3,6 +3,7 @@
     python bench/record.py --budget 5 [--seeds 0 1 2] [--hours 2.5]   # record (resumes; skips what is done)
     python bench/record.py --status                                   # what is recorded, per tier
     python bench/record.py --compact                                  # move finished lines into a parquet part
+    python bench/record.py --datasheet                                # write bench/data/record/DATASHEET.md from the data
 
 What is run: train.py as committed (the baseline) and variants of it, each written by the edit catalogue's own
 operators and constant editor (autoresearch_rl.edit_ppo.CATALOGUE), so a simulated campaign can look up any code
@@ -137,6 +138,54 @@ def status(cfgs):
             full = sum(len(s) >= 3 for s in seeds.values())
             print(f'  {tier}: {len(keys)} configurations, {len(seeds)} with a run, {full} with 3 seeds')
 
+def datasheet(cfgs, path=DIR / 'DATASHEET.md'):
+    "The record's datasheet, written from the data itself: what was run, where, how long, on which clock, coverage, noise."
+    import statistics
+    from collections import Counter
+    rows = read_all()
+    if not rows: raise SystemExit('nothing recorded yet: run python bench/record.py first')
+    tiers = Counter(t for t, _, _ in cfgs)
+    tier_of = {k: t for t, k, _ in cfgs}
+    L = ['# The benchmark of record: datasheet', '',
+         'Written by `python bench/record.py --datasheet` from the recorded runs (do not edit by hand).', '',
+         'What: real runs of train.py variants through the real runner (sandbox, trusted evaluator, the harness\'s',
+         'budget clock), one run per (configuration, seed). A configuration is keyed by the constants that differ from',
+         'the committed train.py (`key`). Recorded with `python bench/record.py --budget 5 --hours H` (resumable; run',
+         'it again to go on), compacted with `--compact`. Tiers (see bench/record.py): ' +
+         ', '.join(f'{t} {n} configurations' for t, n in tiers.items()) + f'; {sum(tiers.values())} in all, 3 seeds each.', '']
+    for (b, pv, clock) in sorted({(float(r['budget_s']), r['profile_version'], r['clock']) for r in rows}):
+        these = [r for r in rows if (float(r['budget_s']), r['profile_version'], r['clock']) == (b, pv, clock)]
+        machines = Counter(r['machine'] for r in these)
+        st = Counter(r['status'] for r in these)
+        L += [f'## Budget {b:g} training seconds, profile {these[0]["profile"]} version {pv}, {clock} clock', '',
+              f'- runs: {len(these)} ({", ".join(f"{k} {v}" for k, v in st.most_common())})',
+              f'- recorded: {min(r["when"] for r in these)} to {max(r["when"] for r in these)}, '
+              f'{sum(r["wall_s"] for r in these) / 3600:.2f} hours of wall time ({statistics.median(r["wall_s"] for r in these):.1f} s a run, median)',
+              f'- machines: ' + '; '.join(f'{m} ({n} runs)' for m, n in machines.items()),
+              f'- torch: {", ".join(sorted({r["torch"] for r in these}))}; record version {", ".join(sorted({str(r["record_version"]) for r in these}))}']
+        by = {}
+        for r in these: by.setdefault(r['key'], []).append(r)
+        ok = {k: [r['val_bpb'] for r in v if r['status'] == 'ok'] for k, v in by.items()}
+        groups = [v for v in ok.values() if len(v) > 1]
+        if groups:
+            pooled = (sum(statistics.variance(g) * (len(g) - 1) for g in groups) / sum(len(g) - 1 for g in groups)) ** 0.5
+            L.append(f'- seed noise: pooled within-configuration sd {pooled:.4f} ({len(groups)} configurations with 2+ ok seeds)')
+        if len(ok.get('{}', [])) > 1:
+            L.append(f'- baseline: {statistics.mean(ok["{}"]):.4f} ± {statistics.stdev(ok["{}"]):.4f} (mean ± sd over {len(ok["{}"])} seeds)')
+        means = {k: statistics.mean(v) for k, v in ok.items() if len(v) >= 3}
+        if means:
+            best = min(means, key=means.get)
+            L.append(f'- best configuration with 3 ok seeds: {best} at {means[best]:.4f}; spread of configuration means '
+                     f'(sd) {statistics.pstdev(means.values()):.4f} over {len(means)}')
+        L += ['', '| tier | configurations | with a run | with 3 seeds | runs | not ok |', '|---|---:|---:|---:|---:|---:|']
+        for t, n in tiers.items():
+            keys = [k for k in by if tier_of.get(k) == t]
+            L.append(f'| {t} | {n} | {len(keys)} | {sum(len({r["seed"] for r in by[k]}) >= 3 for k in keys)} | '
+                     f'{sum(len(by[k]) for k in keys)} | {sum(r["status"] != "ok" for k in keys for r in by[k])} |')
+        L.append('')
+    path.write_text('\n'.join(L) + '\n')
+    print(path.read_text())
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--budget', type=float, default=5.0, help='training seconds on the profile clock')
@@ -144,11 +193,13 @@ def main():
     ap.add_argument('--hours', type=float, default=None, help='stop starting runs after this many hours')
     ap.add_argument('--tiers', nargs='+', default=['one', 'core', 'grid', 'two'])
     ap.add_argument('--status', action='store_true'); ap.add_argument('--compact', action='store_true')
+    ap.add_argument('--datasheet', action='store_true')
     args = ap.parse_args()
     base_code = (ROOT / 'train.py').read_text()
     cfgs = configurations(base_code)
     if args.compact: return compact()
     if args.status: return status(cfgs)
+    if args.datasheet: return datasheet(cfgs)
     import frozen, torch
     from autoresearch_rl.runner import RunnerConfig, run_experiment, warm_up
     cfg = RunnerConfig(budget_s=args.budget)
