@@ -43,8 +43,9 @@ def test_unprivileged_host_path(nobody_dir):
     if not shutil.which('setpriv'): pytest.skip('no setpriv here')
     # The harness as uid 65534 starts the interpreter itself: check that from a process of that user, not only from
     # setpriv (which may keep capabilities the interpreter it starts does not have).
-    gate = ('import subprocess, sys; subprocess.run([sys.executable, "-c", "import torch, autoresearch_rl"], '
-            'check=True, start_new_session=True, cwd=sys.argv[1])')
+    gate = ('import os, subprocess, sys, tempfile; from autoresearch_rl.runner import _die_with_parent; '
+            'subprocess.run([sys.executable, "-c", "import torch, autoresearch_rl"], check=True, start_new_session=True, '
+            'cwd=tempfile.mkdtemp(dir=sys.argv[1]), env=dict(os.environ), preexec_fn=_die_with_parent)')
     r = _as_nobody([sys.executable, '-c', gate, str(nobody_dir)], capture_output=True, text=True)
     if r.returncode != 0:
         pytest.skip(f'uid {NOBODY} cannot run {sys.executable} here: {(r.stderr.strip().splitlines() or ["?"])[-1]}')
