@@ -120,7 +120,7 @@ def compact():
     pq.write_table(pa.Table.from_pylist(rows), tmp, compression='zstd')
     os.replace(tmp, path)
     LOG.unlink()
-    print(f'{len(rows)} runs -> {path.relative_to(ROOT)} ({path.stat().st_size / 1024:.0f} KB)')
+    print(f'{len(rows)} runs -> {path} ({path.stat().st_size / 1024:.0f} KB)')
 
 def status(cfgs):
     rows = read_all()
