@@ -121,6 +121,24 @@ def report(recs, policies, n):
             p = wilcoxon(d).pvalue if any(d) else 1.0
             print(f'| {a} vs {b} | {statistics.median(d):+.4f} | {p:.3g} |')
 
+_W = {}
+
+def _load(folder, budget):
+    from autoresearch_rl.sim import BenchRecord, Surrogate
+    record = BenchRecord.load(folder, (ROOT / 'train.py').read_text(), budget_s=budget)
+    return record, Surrogate(record), min(record.means(min_seeds=3).values())
+
+def _init(folder, budget):
+    import logging, torch
+    torch.set_num_threads(1)          # the policies' networks are tiny: threads only contend
+    logging.getLogger('autoresearch_rl').setLevel(logging.ERROR)
+    _W['record'], _W['surrogate'], _W['oracle'] = _load(folder, budget)
+    _W['dir'] = tempfile.mkdtemp(prefix='sim-compare-')
+
+def _work(job):
+    name, seed, n = job
+    return one_campaign(name, seed, _W['record'], _W['surrogate'], n, _W['dir'], _W['oracle'])
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--experiments', type=int, default=100)
@@ -130,30 +148,26 @@ def main(argv=None):
     ap.add_argument('--policies', nargs='+', default=['human', 'random', 'tpe', 'edit-ppo', 'edit-ppo-nose'])
     ap.add_argument('--out', default=str(OUT))
     ap.add_argument('--record', default=str(ROOT / 'bench' / 'data' / 'record'), help='the record folder')
+    ap.add_argument('--jobs', type=int, default=2, help='campaigns run in this many processes at once')
     ap.add_argument('--report', action='store_true')
     args = ap.parse_args(argv)
     recs = [json.loads(l) for l in Path(args.out).read_text().splitlines() if l.strip()] if Path(args.out).exists() else []
     if args.report: return report(recs, args.policies, args.experiments)
-    import torch
-    torch.set_num_threads(1)          # the policies' networks are tiny: threads only contend (and run 2 processes on 2 cores)
-    from autoresearch_rl.sim import BenchRecord, Surrogate
-    record = BenchRecord.load(args.record, (ROOT / 'train.py').read_text(), budget_s=args.budget)
-    surrogate = Surrogate(record)
-    full = {k: v for k, v in record.means(min_seeds=3).items()}
-    oracle = min(full.values())
+    from concurrent.futures import ProcessPoolExecutor
+    record, surrogate, oracle = _load(args.record, args.budget)
     print(f'{record}; oracle (best recorded configuration mean, 3 seeds): {oracle:.4f}', flush=True)
-    done = {(r['policy'], r['seed'], r['experiments'], r['record']['runs']) for r in recs}
     nruns = sum(len(v) for v in record.by_key.values())
-    import logging; logging.getLogger('autoresearch_rl').setLevel(logging.ERROR)
-    with tempfile.TemporaryDirectory() as runs_dir:
-        for seed in range(args.first_seed, args.first_seed + args.repeats):
-            for name in args.policies:
-                if (name, seed, args.experiments, nruns) in done: continue
-                r = one_campaign(name, seed, record, surrogate, args.experiments, runs_dir, oracle)
-                with open(args.out, 'a') as f: f.write(json.dumps(r) + '\n')
-                recs.append(r)
-                print(f"{name} seed {seed}: final regret {r['regret'][-1]:.4f}, {r['kept']} kept, {r['aborted']} aborted, "
-                      f"{r['predicted']}/{r['runs']} predicted, {r['wall_s']:.0f} s", flush=True)
+    done = {(r['policy'], r['seed'], r['experiments'], r['record']['runs']) for r in recs}
+    todo = [(name, seed) for seed in range(args.first_seed, args.first_seed + args.repeats) for name in args.policies
+            if (name, seed, args.experiments, nruns) not in done]
+    t0 = time.time()
+    with ProcessPoolExecutor(args.jobs, initializer=_init, initargs=(args.record, args.budget)) as pool:
+        for r in pool.map(_work, [(name, seed, args.experiments) for name, seed in todo]):
+            with open(args.out, 'a') as f: f.write(json.dumps(r) + '\n')
+            recs.append(r)
+            print(f"{r['policy']} seed {r['seed']}: final regret {r['regret'][-1]:.4f}, {r['kept']} kept, {r['aborted']} aborted, "
+                  f"{r['predicted']}/{r['runs']} predicted, {r['wall_s']:.0f} s", flush=True)
+    print(f'{len(todo)} campaigns in {time.time() - t0:.0f} s with {args.jobs} processes\n', flush=True)
     report([r for r in recs if r['record']['runs'] == nruns], args.policies, args.experiments)
 
 if __name__ == '__main__': main()
