@@ -14,7 +14,7 @@ from fastcore.basics import patch_to
 import frozen
 from .diffs import DiffError, apply_action, compile_error, render_diff, edit_distance
 from .mdp import ExperimentSummary, State, build_state, RewardConfig, reward, Terminate
-from .selfeval import SEConfig, SelfEvaluator, end_loss
+from .selfeval import SEConfig, SelfEvaluator, Calibrator, end_loss
 from .runner import RunnerConfig, LocalExecutor, warm_up
 from .ledger import Ledger, GitBranch, LedgerError, Record, code_sha
 from .policies import Action, Policy
@@ -93,8 +93,10 @@ class Campaign:
                                               protect_paths=tuple(base.protect_paths) + (str(self.dir), str(self.git.repo)))
         self.executor = executor or LocalExecutor(self.runner_cfg)
         self.callbacks, self.stop_requested, self.current = list(callbacks), False, None
+        se = cfg.se or SEConfig()
         self.mem = CampaignState.load(self.ledger, cfg.history_k, cfg.top_k, self.budget_s,
-                                      (cfg.reward or RewardConfig()).dup_distance)   # the ledger, read once
+                                      (cfg.reward or RewardConfig()).dup_distance,   # the ledger, read once
+                                      Calibrator(se.calib_window, se.coverage, se.calib_min, se.calib_neighbours))
         self.pending = self.ledger.pending()             # interrupted experiments, to run again first
         self.t_open = time.time()
 
@@ -145,8 +147,9 @@ def _summary(r:Record) -> ExperimentSummary:
 
 class CampaignState:
     "What the loop knows, in memory: loaded from the ledger once, then updated as each experiment is recorded."
-    def __init__(self, history_k:int=32, top_k:int=5, budget_s:float=1.0, dup_distance:float=0.0):
+    def __init__(self, history_k:int=32, top_k:int=5, budget_s:float=1.0, dup_distance:float=0.0, calibrator=None):
         self.history_k, self.top_k, self.budget_s, self.dup_distance = history_k, top_k, budget_s, dup_distance
+        self.calibrator = calibrator or Calibrator()   # the finished runs' curves the self-evaluator calibrates on
         self.summaries = []                      # every done experiment as the policy sees it, in order
         self.recent = deque(maxlen=history_k)    # the sliding window of eq. (5)
         self.top = []                            # the top_k lowest val_bpb, lowest first (ties: earlier first)
@@ -177,6 +180,7 @@ class CampaignState:
             self._n += 1; d = rec.val_bpb - self._mean; self._mean += d / self._n; self._m2 += d * (rec.val_bpb - self._mean)
             if (e := end_loss([c[0] for c in curve], [c[1] for c in curve], self.budget_s)): bisect.insort(self.calibration, rec.val_bpb / e)
             if self.min_ok is None or rec.val_bpb < self.min_ok[0]: self.min_ok = (rec.val_bpb, curve)
+            self.calibrator.add(rec.val_bpb, curve)
         if rec.kept and rec.val_bpb is not None:
             self.best = Best(rec.id, code, rec.val_bpb, rec.values or [rec.val_bpb], curve)
         return s
@@ -201,9 +205,9 @@ class CampaignState:
                           noise_sd=self.noise_sd, budget_s=self.budget_s, peak_memory_mb=self.peak_memory_mb))
 
     @classmethod
-    def load(cls, ledger:Ledger, history_k=32, top_k=5, budget_s=1.0, dup_distance=0.0):
+    def load(cls, ledger:Ledger, history_k=32, top_k=5, budget_s=1.0, dup_distance=0.0, calibrator=None):
         "The state of a campaign from its ledger: one light read, the curves streamed, the best's code fetched."
-        st = cls(history_k, top_k, budget_s, dup_distance)
+        st = cls(history_k, top_k, budget_s, dup_distance, calibrator)
         codes = dict(ledger.db.execute("SELECT code_sha, code FROM experiments WHERE state='done' GROUP BY code_sha")) \
                 if dup_distance > 0 else {}
         for rec, (i, curve) in zip(ledger.records(light=True), ledger.curves()):
@@ -262,7 +266,7 @@ def _selfeval(self):
     if m.noise_sd: sigma = max(sigma or 0.0, m.noise_sd)
     median = statistics.median(m.calibration)        # a sorted list: O(1)
     return SelfEvaluator(self.budget_s, m.ok_bpbs, median, ref, sigma_h=sigma, best_bpb=m.best.val_bpb,
-                         config=self.cfg.se or SEConfig())
+                         config=self.cfg.se or SEConfig(), calibrator=m.calibrator, noise_sd=m.noise_sd or 0.0)
 
 @patch_to(Campaign)
 def _baseline(self):

@@ -4,14 +4,17 @@
 
 # %% auto #0
 __all__ = ['power_law', 'Forecast', 'fit_power_law', 'reference_forecast', 'sprt_bound', 'sprt_llr', 'SEConfig', 'Decision',
-           'SelfEvaluator', 'throughput_gain', 'sample_complexity', 'end_loss', 'replay_campaign', 'summarize_replay']
+           'SelfEvaluator', 'Calibrator', 'throughput_gain', 'sample_complexity', 'end_loss', 'replay_campaign',
+           'summarize_replay']
 
 # %% ../nbs/03_selfeval.ipynb #b4e44526
-import math
+import hashlib, math
+from collections import deque
 from dataclasses import dataclass, field
 import numpy as np
 from fastcore.basics import patch_to
 from scipy.optimize import curve_fit
+from scipy.stats import norm
 
 # %% ../nbs/03_selfeval.ipynb #9ed51b5d
 def power_law(t, a, b, c):
@@ -85,8 +88,15 @@ class SEConfig:
     min_progress: float = 0.2   # no decision before this fraction of the budget
     max_progress: float = 0.9   # no abort after it either: little budget is left to save, the real value is near
     cumulative: bool = True     # Wald's cumulative log-likelihood ratio, or the latest forecast alone
+    test: str = 'interval'      # 'sprt' (Wald, eq. 8) or 'interval': abort when the forecast's one-sided (1 - β/m) bound
+                                #   is above τ, m the checks that may abort (Bonferroni: Pr[false abort] <= β if calibrated)
     kappa: float = 0.1          # reference forecaster: sd (nats/token) a gap may still drift from progress 0
     min_history: int = 3        # completed runs needed before σ_h is trusted and aborts are allowed
+    calibrate: bool = True      # widen and shift each forecast by how the campaign's own finished runs were missed
+    coverage: float = 0.9       # calibration: the nominal coverage of the conformal interval mean ± 1.645 sd
+    calib_window: int = 100     # calibration: the most recent finished runs it learns from
+    calib_min: int = 10         # calibration: finished runs needed before it (and so an abort) is trusted
+    calib_neighbours: int = 0   # calibration: only the finished runs whose forecast was nearest (0: all of them)
 
 @dataclass
 class Decision:
@@ -103,10 +113,11 @@ class Decision:
 class SelfEvaluator:
     "Watches one run's loss curve; `observe` returns a Decision at each check, None in between."
     def __init__(self, budget_s:float, history_bpb, bpb_per_loss:float, reference=None, sigma_h:float=None,
-                 config:SEConfig=None, best_bpb:float=None):
+                 config:SEConfig=None, best_bpb:float=None, calibrator=None, noise_sd:float=0.0):
         self.cfg = config or SEConfig()
         if self.cfg.method not in ('reference', 'power_law'):
             raise ValueError(f"method={self.cfg.method!r}: choose 'reference' or 'power_law'")
+        if self.cfg.test not in ('sprt', 'interval'): raise ValueError(f"test={self.cfg.test!r}: choose 'sprt' or 'interval'")
         self.budget_s, self.bpb_per_loss = float(budget_s), float(bpb_per_loss)
         hist = np.asarray(history_bpb if isinstance(history_bpb, np.ndarray) else
                           [h for h in history_bpb if h is not None], float)
@@ -118,6 +129,9 @@ class SelfEvaluator:
         self.tau = self.best + self.cfg.alpha * self.sigma_h                       # eq. (7)
         self.delta = self.cfg.delta_sd * self.sigma_h
         self.reference = reference
+        self.calibrator = calibrator if self.cfg.calibrate else None     # a Calibrator of the campaign's finished runs
+        self.noise_sd = float(noise_sd or 0.0)                          # seed sd of a final value: no forecast is surer
+        self.t_check = None
         self.dt_s = min(self.cfg.dt_s, self.budget_s / 8)
         self.t, self.loss, self.llr_sum, self.next_check = [], [], 0.0, self.dt_s
         self.decisions = []
@@ -127,19 +141,36 @@ class SelfEvaluator:
         self.t.append(float(elapsed_s)); self.loss.append(float(loss))
         if elapsed_s < self.next_check: return None
         while self.next_check <= elapsed_s: self.next_check += self.dt_s
+        self.t_check = self.next_check - self.dt_s                       # the check's nominal time
         return self.check()
 
 # %% ../nbs/03_selfeval.ipynb #b6e840ac
 @patch_to(SelfEvaluator)
-def forecast(self):
-    "Forecast of the final training loss, converted to val_bpb units (None when there is too little data)."
-    t, loss = np.asarray(self.t), np.asarray(self.loss)
-    if self.cfg.method == 'power_law' or self.reference is None:
-        f = fit_power_law(t, loss, self.budget_s)
-    else:
-        f = reference_forecast(t, loss, *self.reference, self.budget_s, kappa=self.cfg.kappa)
+def _forecast_loss(self, t, loss):
+    "The forecaster itself: the end-of-budget training loss of the curve `(t, loss)` (None when too little data)."
+    if self.cfg.method == 'power_law' or self.reference is None: return fit_power_law(t, loss, self.budget_s)
+    return reference_forecast(t, loss, *self.reference, self.budget_s, kappa=self.cfg.kappa)
+
+@patch_to(SelfEvaluator)
+def _fkey(self):
+    "What the forecaster's answers depend on besides the curve: its method and its reference curve."
+    if self.cfg.method == 'power_law' or self.reference is None: return ('power_law', self.budget_s)
+    h = hashlib.sha1(np.asarray(self.reference[0], float).tobytes() + np.asarray(self.reference[1], float).tobytes())
+    return ('reference', self.budget_s, self.cfg.kappa, h.hexdigest())
+
+@patch_to(SelfEvaluator)
+def forecast(self, calibrated:bool=True):
+    """Forecast of the final val_bpb (the training loss forecast times `bpb_per_loss`); with a calibrator, shifted and
+    widened by the campaign's own misses. None when there is too little data (or too few finished runs to calibrate)."""
+    t, loss = np.asarray(self.t, float), np.asarray(self.loss, float)
+    cal = self.calibrator if calibrated else None
+    t_check = self.t_check if self.t_check is not None else (float(t[-1]) if len(t) else 0.0)
+    if cal is not None: t, loss = t[t <= t_check], loss[t <= t_check]   # cut where the finished runs are cut
+    f = self._forecast_loss(t, loss) if len(t) else None
     if f is None: return None
-    return Forecast(f.mean * self.bpb_per_loss, f.sd * self.bpb_per_loss, f.method, f.n_points)
+    f = Forecast(f.mean * self.bpb_per_loss, f.sd * self.bpb_per_loss, f.method, f.n_points)
+    if cal is None: return f
+    return cal.calibrate(f, t_check, self._forecast_loss, self._fkey(), self.bpb_per_loss, self.noise_sd)
 
 @patch_to(SelfEvaluator)
 def check(self):
@@ -153,7 +184,20 @@ def check(self):
     elif progress > self.cfg.max_progress:
         d = Decision(False, progress, tau=self.tau, reason=f'continue at {pct}: too late to save anything')
     elif (f := self.forecast()) is None:
-        d = Decision(False, progress, tau=self.tau, reason=f'continue at {pct}: forecast not available yet')
+        why = 'forecast not available yet'
+        if self.calibrator is not None and self.calibrator.usable < self.calibrator.min_runs:
+            why = f'calibrating the forecast ({self.calibrator.usable} of {self.calibrator.min_runs} finished runs)'
+        d = Decision(False, progress, tau=self.tau, reason=f'continue at {pct}: {why}')
+    elif self.cfg.test == 'interval':
+        m = max(1, len(self.checks_that_may_abort()))
+        q = float(norm.ppf(1 - self.cfg.beta / m))
+        lower = f.mean - q * f.sd
+        abort = lower > self.tau
+        verdict = f'abort at {pct}' if abort else f'continue at {pct}'
+        d = Decision(abort, progress, f.mean, f.sd, self.tau, (f.mean - self.tau) / max(f.sd, 1e-9),
+                     f'{verdict}: {f.method} forecast val_bpb {f.mean:.3f} ± {f.sd:.3f}, its {100 * (1 - self.cfg.beta / m):.1f}% '
+                     f'lower bound {lower:.3f} {">" if abort else "<="} τ {self.tau:.3f} (best {self.best:.3f} + '
+                     f'{self.cfg.alpha:g}σ_h {self.sigma_h:.3f})')
     else:
         llr = sprt_llr(f.mean, f.sd, self.tau, self.delta)
         self.llr_sum = self.llr_sum + llr if self.cfg.cumulative else llr
@@ -166,6 +210,66 @@ def check(self):
                      f'SPRT {self.llr_sum:.1f} {">=" if abort else "<"} {bound:.1f}')
     self.decisions.append(d)
     return d
+
+@patch_to(SelfEvaluator)
+def checks_that_may_abort(self) -> list:
+    "The nominal times of the checks inside [min_progress, max_progress] of the budget: where an abort can happen."
+    n = int(self.budget_s / self.dt_s + 1e-9)
+    return [k * self.dt_s for k in range(1, n + 1)
+            if self.cfg.min_progress <= k * self.dt_s / self.budget_s <= self.cfg.max_progress]
+
+# %% ../nbs/03_selfeval.ipynb #c41b7a02
+class Calibrator:
+    """Split-conformal calibration of a forecaster from a campaign's own finished runs. At a check at elapsed time
+    `t`, each of the last `window` finished runs is forecast as if it had stopped at `t` (same forecaster, same
+    reference); how far those forecasts missed the runs' real val_bpb sets the forecast's shift (the median miss)
+    and the width of its interval (the conformal quantile of the misses, scaled by each forecast's own sd and the
+    seed noise of a final value). Distribution-free: it holds for any budget, profile or machine the campaign runs
+    on, because it learns from the campaign's own curves."""
+    def __init__(self, window:int=100, coverage:float=0.9, min_runs:int=10, neighbours:int=0):
+        if not 0.5 <= coverage < 1: raise ValueError(f"coverage={coverage}: the nominal interval must lie in [0.5, 1)")
+        self.runs = deque(maxlen=window)        # (token, val_bpb, t, loss) of finished runs
+        self.coverage, self.min_runs, self.n, self.neighbours = coverage, int(min_runs), 0, int(neighbours)
+        self.cache, self.cache_key = {}, None   # loss-unit forecasts per (run token, check time), for one forecaster
+
+    def add(self, val_bpb:float, curve):
+        "Take in a finished run: its trusted val_bpb and its curve [(training s, loss)]."
+        if val_bpb is None or not math.isfinite(val_bpb) or not curve: return
+        self.n += 1
+        self.runs.append((self.n, float(val_bpb), np.asarray([c[0] for c in curve], float), np.asarray([c[1] for c in curve], float)))
+
+    @property
+    def usable(self) -> int: return len(self.runs)
+
+    def misses(self, t_check:float, forecast, fkey, bpb_per_loss:float):
+        "(miss, forecast sd, forecast) in bpb of each finished run forecast at `t_check` by `forecast(t, loss)` (loss units)."
+        if fkey != self.cache_key: self.cache, self.cache_key = {}, fkey
+        out = []
+        for tok, val, t, loss in self.runs:
+            k = (tok, round(t_check, 6))
+            if k not in self.cache:
+                sel = t <= t_check
+                self.cache[k] = forecast(t[sel], loss[sel]) if sel.sum() >= 2 else None
+            f = self.cache[k]
+            if f is not None and math.isfinite(f.mean) and math.isfinite(f.sd):
+                out.append((val - f.mean * bpb_per_loss, f.sd * bpb_per_loss, f.mean * bpb_per_loss))
+        return out
+
+    def calibrate(self, f:Forecast, t_check:float, forecast, fkey, bpb_per_loss:float, noise_sd:float=0.0):
+        "`f` (in bpb) shifted and widened so that mean ± 1.645 sd is the conformal interval; None while too few runs."
+        m = self.misses(t_check, forecast, fkey, bpb_per_loss)
+        if len(m) < self.min_runs: return None
+        if self.neighbours and len(m) > self.neighbours:     # local: the runs whose forecast was nearest this one's
+            m = sorted(m, key=lambda x: abs(x[2] - f.mean))[:self.neighbours]
+        e = np.array([x[0] for x in m]); s = np.sqrt(np.array([x[1] for x in m]) ** 2 + noise_sd ** 2)
+        shift = float(np.median(e))
+        z = np.sort(np.abs(e - shift) / np.maximum(s, 1e-9))
+        k = math.ceil((len(z) + 1) * self.coverage) - 1            # the finite-sample conformal rank
+        if k >= len(z): return None
+        scale = float(z[k]) / norm.ppf((1 + self.coverage) / 2)
+        sd = math.sqrt(f.sd ** 2 + noise_sd ** 2) * scale
+        return Forecast(f.mean + shift, sd, f.method + '+conformal', f.n_points)
+
 
 # %% ../nbs/03_selfeval.ipynb #64b438f8
 def throughput_gain(p_bad:float, mu_abort:float) -> float:
@@ -186,9 +290,11 @@ def end_loss(t, loss, budget_s:float, window_frac:float=0.1):
     mean = _window_mean(t, loss, float(t[-1]), window_frac * budget_s)[0]
     return mean if mean is not None else float(loss[-3:].mean())
 
-def replay_campaign(runs, config:SEConfig=None, sigma_h:float=None):
-    "Per-run outcomes of the self-evaluator replayed over `runs` (dicts with curve [(t, loss)], val_bpb, budget_s), in order."
-    rows, done = [], []
+def replay_campaign(runs, config:SEConfig=None, sigma_h:float=None, noise_sd:float=0.0):
+    """Per-run outcomes of the self-evaluator replayed over `runs` (dicts with curve [(t, loss)], val_bpb, budget_s), in
+    order; calibrated (when `config.calibrate`) on the runs before it that finished, as a campaign's is."""
+    config = config or SEConfig()
+    rows, done, cal = [], [], Calibrator(config.calib_window, config.coverage, config.calib_min, config.calib_neighbours)
     for i, run in enumerate(runs):
         if run.get('val_bpb') is None or len(run['curve']) < 4: continue   # crashed runs are not SE decisions
         t, loss = [c[0] for c in run['curve']], [c[1] for c in run['curve']]   # the loop's curve shape
@@ -197,12 +303,12 @@ def replay_campaign(runs, config:SEConfig=None, sigma_h:float=None):
             bpl = float(np.median([bpb / end_loss(dt, dl, run['budget_s']) for bpb, dt, dl in done]))
             _, rt, rl = min(done, key=lambda d: d[0])
             ref = (rt, rl)
-        se = SelfEvaluator(run['budget_s'], [d[0] for d in done], bpl, ref, sigma_h, config)
+        se = SelfEvaluator(run['budget_s'], [d[0] for d in done], bpl, ref, sigma_h, config, calibrator=cal, noise_sd=noise_sd)
         stop = next((d for ti, li in zip(t, loss) if (d := se.observe(ti, li)) is not None and d.abort), None)
         rows.append(dict(index=i, judged=se.ready, final_bpb=run['val_bpb'], tau=se.tau,
                          bad=bool(se.ready and run['val_bpb'] > se.tau), aborted=stop is not None,
                          abort_progress=stop.progress if stop else 1.0, reason=stop.reason if stop else ''))
-        if stop is None: done.append((run['val_bpb'], t, loss))
+        if stop is None: done.append((run['val_bpb'], t, loss)); cal.add(run['val_bpb'], run['curve'])
     return rows
 
 def summarize_replay(rows) -> dict:

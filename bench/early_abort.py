@@ -17,12 +17,25 @@ noise σ rather than the spread of different configurations); a *false abort* st
 *lost best* stops a run that would have been a new best (no threshold involved). Compute saved =
 1 - (budget used / budget of the judged runs); G = judged runs / budgets used (eq. 9 measured).
 Prints the table last and writes early_abort.csv beside this script.
+
+    python bench/early_abort.py --loop [--budget 5] [--experiments 150] [--repeats 6]
+
+The campaign's own rule, through the real loop (issue 20): campaigns on the SimExecutor over the benchmark of
+record (bench/data/record), whose policy proposes recorded configurations at random, with the self-evaluator the
+loop builds (confirmed best, σ_h = max(spread, seed noise), the campaign's own calibrator; the variants in
+VARIANTS). The record's configurations are split in two halves by a hash of their key: 'tune' chose the default,
+'test' reports it. A judged run is good when its full recorded val_bpb ends at or below the τ it was judged
+against (the simulator knows it even for an aborted run); false-abort rates come with Wilson's 95% interval.
+Optuna's pruners (each over its main knob) see the default's sequence of candidates with full curves. Writes
+early_abort_loop.csv and early_abort_coverage.csv (coverage of each variant's stated 90% interval at 25/38/50/75%
+of the budget, for all judged runs and for good runs only).
 """
-import argparse, csv, json, math, statistics, warnings
+import argparse, csv, hashlib, json, math, random, statistics, sys, warnings
 from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
 CHECKS = 8                 # checkpoints per run: every budget / 8
 MIN_HISTORY = 3           # finished runs before any abort (our min_history; Optuna's n_startup_trials)
 FIRST_CHECK = 2           # first checkpoint reported: 2/8 = 25% of the budget (ours: no decision before 20%)
@@ -62,11 +75,11 @@ def window_mean(t, loss, t_at, width):
     sel = (t <= t_at) & (t > t_at - width)
     return float(loss[sel].mean()) if sel.any() else float(loss[t <= t_at][-1])
 
-def ours(runs, method):
-    "Abort point (fraction of budget, 1.0 = ran to the end) per run, from the self-evaluator replay."
+def ours(runs, noise_sd=0.0, **se):
+    "Abort point (fraction of budget, 1.0 = ran to the end) per run, from the self-evaluator replay (SEConfig keywords `se`)."
     from autoresearch_rl.selfeval import SEConfig, replay_campaign
     rows = replay_campaign([dict(curve=list(zip(r['t'], r['loss'])), val_bpb=r['val_bpb'],
-                                 budget_s=r['budget_s']) for r in runs], SEConfig(method=method, min_history=MIN_HISTORY))
+                                 budget_s=r['budget_s']) for r in runs], SEConfig(min_history=MIN_HISTORY, **se), noise_sd=noise_sd)
     return [row['abort_progress'] for row in rows]
 
 def optuna_pruner(runs, make_pruner):
@@ -108,6 +121,167 @@ def score(dataset, method, used, truth):
                 mean_abort_point=statistics.mean(x[0] for x in aborted) if aborted else 1.0,
                 compute_saved=1 - spent / n, G=n / spent)
 
+# ---- the campaign's own rule, replayed through the loop on the benchmark of record (issue 20) ----
+
+VARIANTS = {   # name -> SEConfig keyword arguments
+    'reference, calibrated, interval test (default)': dict(),
+    'reference, calibrated, Wald SPRT': dict(test='sprt'),
+    'reference, raw sd, Wald SPRT (the default before)': dict(test='sprt', calibrate=False),
+    'power_law, calibrated, interval test': dict(method='power_law'),
+    'power_law, raw sd, Wald SPRT (paper)': dict(method='power_law', test='sprt', calibrate=False),
+}
+
+def split_keys(record):
+    "The record's configurations in two halves by a hash of the key: 'tune' chooses, 'test' reports (seeds of one configuration stay together)."
+    halves = {'tune': [], 'test': []}
+    for k in record.keys():
+        if k == '{}': continue                            # the baseline is every campaign's start, in both
+        halves['tune' if int(hashlib.sha1(k.encode()).hexdigest(), 16) % 2 == 0 else 'test'].append(k)
+    return halves
+
+class RecordWalk:
+    "A policy that proposes recorded configurations at random (so every run is a real recorded curve), as edits of the best code."
+    name = 'record-walk'
+    def __init__(self, record, keys, seed):
+        self.record, self.keys, self.rng = record, list(keys), random.Random(seed)
+    def propose(self, state):
+        from autoresearch_rl.policies import Action, fmt_value, set_constants
+        k = self.rng.choice(self.keys)
+        values = {n: fmt_value(v) for n, v in self.record.constants(k).items() if n in self.record.base}
+        return Action(f'record {k}', set_constants(state.best_code, values), 'record')
+    def update(self, batch): return {}
+    def state_dict(self): return b''
+    def load_state_dict(self, blob): pass
+
+class Judged:
+    "Wraps a SimExecutor; keeps each judged run: the self-evaluator the loop built (its τ, readiness), the outcome, the full curve."
+    def __init__(self, ex):
+        self.ex, self.log = ex, []
+    def submit(self, source, seed=0, selfeval=None, callbacks=()):
+        job = self.ex.submit(source, seed, selfeval, callbacks)
+        o = job.result()
+        if selfeval is not None and o.summary.get('sim') == 'recorded' and o.status in ('ok', 'aborted'):
+            full = next(r for r in self.ex.record.runs(o.summary['key']) if r['seed'] == o.summary['recorded_seed'])
+            self.log.append(dict(ready=selfeval.ready, tau=selfeval.tau, best=selfeval.best, status=o.status,
+                                 progress=min((o.training_s or 0.0) / self.ex.record.budget_s, 1.0) if o.status == 'aborted' else 1.0,
+                                 full=full['val_bpb'], t=[c[0] for c in full['curve']], loss=[c[1] for c in full['curve']],
+                                 budget_s=self.ex.record.budget_s, coverage=_coverage(selfeval, full)))
+        return job
+    def wait(self, job, timeout=None): return job.result()
+
+def _coverage(se, full):
+    "Did the self-evaluator's calibrated (and raw) 90% intervals at its checks contain the run's real val_bpb? {progress: (raw, calibrated)}."
+    out = {}
+    for d in se.decisions:
+        if math.isfinite(d.forecast_bpb) and math.isfinite(d.sd_bpb):
+            out[round(d.progress, 3)] = abs(full['val_bpb'] - d.forecast_bpb) <= 1.645 * d.sd_bpb
+    return out
+
+def loop_campaign(record, keys, variant, seed, n, runs_dir):
+    "One campaign of `n` experiments through the real loop; the judged runs as Judged logged them."
+    from autoresearch_rl.loop import Campaign, CampaignConfig
+    from autoresearch_rl.mdp import Terminate
+    from autoresearch_rl.selfeval import SEConfig
+    from autoresearch_rl.sim import SimExecutor
+    ex = Judged(SimExecutor(record, None, seed=seed))
+    cfg = CampaignConfig(tag=f'se-{hashlib.sha1(repr(variant).encode()).hexdigest()[:8]}-{seed}', runs_dir=runs_dir, budget_s=record.budget_s, seed=seed,
+                         baseline_seeds=3, confirm_seeds=1, selfeval=True, se=SEConfig(**(VARIANTS[variant] if isinstance(variant, str) else variant)),
+                         terminate=Terminate(max_experiments=n))
+    camp = Campaign(RecordWalk(record, keys, seed), cfg, executor=ex)
+    camp.run(progress_bar=False)
+    camp.close()
+    return ex.log
+
+def wilson(k, n, z=1.96):
+    "Wilson's 95% interval of a proportion k/n."
+    if n == 0: return (0.0, 1.0)
+    p = k / n; d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d; h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return (max(0.0, c - h), min(1.0, c + h))
+
+def score_judged(runs, used, label, method, beta):
+    "Scores abort points `used` (1.0 = ran to the end) on the campaign's own τ: bad = the full run ends above it."
+    J = [(u, r) for u, r in zip(used, runs) if r['ready']]
+    good = [(u, r) for u, r in J if r['full'] <= r['tau']]
+    fa = sum(1 for u, _ in good if u < 1.0)
+    lo, hi = wilson(fa, len(good))
+    spent = sum(u for u, _ in J)
+    return dict(set=label, method=method, judged=len(J), good=len(good), bad=len(J) - len(good),
+                aborted=sum(1 for u, _ in J if u < 1.0), bad_caught=sum(1 for u, r in J if u < 1.0 and r['full'] > r['tau']),
+                false_aborts=fa, false_abort_rate=fa / len(good) if good else 0.0, fa_ci_lo=lo, fa_ci_hi=hi, beta=beta,
+                lost_bests=sum(1 for u, r in J if u < 1.0 and r['full'] < r['best']),
+                compute_saved=1 - spent / len(J) if J else 0.0, G=len(J) / spent if spent else float('nan'))
+
+def optuna_on(runs, make_pruner):
+    "Optuna's pruner fed the campaign's sequence of candidates (full curves; only runs it let finish are told)."
+    seq = [dict(t=r['t'], loss=r['loss'], val_bpb=r['full'], budget_s=r['budget_s']) for r in runs]
+    return optuna_pruner(seq, make_pruner)
+
+def pruner_grid():
+    "Optuna's pruners over their main knob: the best of them is held to our false-abort rate."
+    import optuna.pruners as P
+    common = dict(n_startup_trials=MIN_HISTORY, n_warmup_steps=FIRST_CHECK)
+    g = {'optuna MedianPruner': lambda: P.MedianPruner(**common)}
+    for q in (10.0, 25.0, 40.0): g[f'optuna PercentilePruner({q:g})'] = lambda q=q: P.PercentilePruner(q, **common)
+    for rf in (2, 3, 4): g[f'optuna HyperbandPruner(rf={rf})'] = lambda rf=rf: P.HyperbandPruner(min_resource=FIRST_CHECK, max_resource=CHECKS, reduction_factor=rf)
+    for p in (0.02, 0.1, 0.3): g[f'optuna WilcoxonPruner(p={p:g})'] = lambda p=p: P.WilcoxonPruner(p_threshold=p, n_startup_steps=FIRST_CHECK)
+    return g
+
+def bucket_coverage(logs, good_only=False):
+    """Coverage of the stated 90% interval per check, pooled: {k/8: (hits, n)} for k = 2, 3, 4, 6 (25/38/50/75% of the
+    budget). `good_only`: only runs that end at or below their τ, the runs whose interval the false-abort bound rests on."""
+    out = {}
+    for r in logs:
+        if good_only and not (r['ready'] and r['full'] <= r['tau']): continue
+        for p, hit in r['coverage'].items():
+            k = int(p * CHECKS + 1e-6)
+            if k in (2, 3, 4, 6): h, n = out.get(k, (0, 0)); out[k] = (h + hit, n + 1)
+    return out
+
+def loop_main(args):
+    import tempfile
+    from autoresearch_rl.selfeval import SEConfig
+    from autoresearch_rl.sim import BenchRecord
+    record = BenchRecord.load(ROOT / 'data' / 'record', budget_s=args.budget)
+    halves = split_keys(record)
+    beta = SEConfig().beta
+    rows, cov = [], []
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        for half in ('tune', 'test'):
+            label = f'record {half} half ({len(halves[half])} configurations, {args.budget:g} s, {args.repeats} campaigns x {args.experiments})'
+            seqs = {}
+            for variant in VARIANTS:
+                logs = []
+                for s in range(args.repeats):
+                    logs += loop_campaign(record, halves[half], variant, 1000 * (half == 'test') + s, args.experiments, tmp)
+                seqs[variant] = logs
+                rows.append(score_judged(logs, [r['progress'] for r in logs], label, 'ours: ' + variant, beta))
+                for runs, good in (('all', False), ('good', True)):
+                    for k, (h, n) in sorted(bucket_coverage(logs, good).items()):
+                        cov.append(dict(set=label, method=variant, runs=runs, progress=k / CHECKS, covered=h / n, n=n))
+                print(f'{half} {variant}: {rows[-1]["judged"]} judged, {rows[-1]["false_aborts"]}/{rows[-1]["good"]} false, G {rows[-1]["G"]:.2f}', flush=True)
+            base = seqs['reference, calibrated, interval test (default)']      # one sequence of candidates for every peer
+            rows.append(score_judged(base, [1.0] * len(base), label, 'no early abort', beta))
+            for name, mk in pruner_grid().items():
+                rows.append(score_judged(base, optuna_on(base, mk), label, name, beta))
+    return rows, cov
+
+def print_loop(rows, cov):
+    print('\n| curves | method | judged | good | false aborts / good | 95% interval | lost bests | bad caught / bad | compute saved | G |')
+    print('|---|---|---|---|---|---|---|---|---|---|')
+    for r in rows:
+        print(f"| {r['set']} | {r['method']} | {r['judged']} | {r['good']} | {r['false_aborts']} / {r['good']} "
+              f"({r['false_abort_rate']:.1%}) | {r['fa_ci_lo']:.1%}-{r['fa_ci_hi']:.1%} | {r['lost_bests']} | "
+              f"{r['bad_caught']} / {r['bad']} | {r['compute_saved']:.1%} | {r['G']:.2f} |")
+    print('\n| curves | method | 25% | 38% | 50% | 75% |  (coverage of the stated 90% interval; runs)')
+    print('|---|---|---|---|---|---|')
+    by = {}
+    for c in cov: by.setdefault((c['set'], c['method'], c['runs']), {})[c['progress']] = c
+    for (s, m, w), d in by.items():
+        cells = [f"{d[p]['covered']:.0%} ({d[p]['n']})" if p in d else '-' for p in (0.25, 0.375, 0.5, 0.75)]
+        print(f"| {s} | {m}, {w} runs | " + ' | '.join(cells) + ' |')
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--curves', default=str(ROOT / 'data' / 'curves_cpu60.jsonl'))
@@ -115,7 +289,21 @@ def main(argv=None):
                     help='a campaign ledger run without the self-evaluator (every curve complete)')
     ap.add_argument('--ledger-budget', type=float, default=30.0)
     ap.add_argument('--out', default=str(ROOT / 'early_abort.csv'))
+    ap.add_argument('--loop', action='store_true', help='the benchmark of record through the real loop (issue 20)')
+    ap.add_argument('--budget', type=float, default=5.0, help='--loop: the record budget')
+    ap.add_argument('--experiments', type=int, default=150, help='--loop: experiments per campaign')
+    ap.add_argument('--repeats', type=int, default=10, help='--loop: campaigns per variant and half')
     args = ap.parse_args(argv)
+    if args.loop:
+        import torch; torch.set_num_threads(1)
+        rows, cov = loop_main(args)
+        out = ROOT / 'early_abort_loop.csv'
+        with open(out, 'w', newline='') as f:
+            w = csv.DictWriter(f, list(rows[0])); w.writeheader(); w.writerows(rows)
+        with open(ROOT / 'early_abort_coverage.csv', 'w', newline='') as f:
+            w = csv.DictWriter(f, list(cov[0])); w.writeheader(); w.writerows(cov)
+        print_loop(rows, cov)
+        return rows
     datasets = {}
     if Path(args.curves).exists():
         runs = load_jsonl(args.curves)
@@ -127,9 +315,8 @@ def main(argv=None):
     rows = []
     for name, (sigma, runs) in datasets.items():
         truth = oracle(runs, sigma)
-        methods = {'ours: reference curve + SPRT (default)': lambda: ours(runs, 'reference'),
-                   'ours: power law (paper) + SPRT': lambda: ours(runs, 'power_law'),
-                   'no early abort': lambda: [1.0] * len(runs)}
+        methods = {f'ours: {v}': (lambda kw=kw: ours(runs, sigma, **kw)) for v, kw in VARIANTS.items()}
+        methods['no early abort'] = lambda: [1.0] * len(runs)
         methods.update({k: (lambda mk=mk: optuna_pruner(runs, mk)) for k, mk in pruners().items()})
         for method, fn in methods.items():
             with warnings.catch_warnings():
