@@ -96,7 +96,7 @@ class Campaign:
         se = cfg.se or SEConfig()
         self.mem = CampaignState.load(self.ledger, cfg.history_k, cfg.top_k, self.budget_s,
                                       (cfg.reward or RewardConfig()).dup_distance,   # the ledger, read once
-                                      Calibrator(se.calib_window, se.coverage, se.calib_min, se.calib_neighbours))
+                                      Calibrator(se.calib_window, se.coverage, se.calib_min, se.calib_neighbours, se.audit_every > 0))
         self.pending = self.ledger.pending()             # interrupted experiments, to run again first
         self.t_open = time.time()
 
@@ -180,7 +180,8 @@ class CampaignState:
             self._n += 1; d = rec.val_bpb - self._mean; self._mean += d / self._n; self._m2 += d * (rec.val_bpb - self._mean)
             if (e := end_loss([c[0] for c in curve], [c[1] for c in curve], self.budget_s)): bisect.insort(self.calibration, rec.val_bpb / e)
             if self.min_ok is None or rec.val_bpb < self.min_ok[0]: self.min_ok = (rec.val_bpb, curve)
-            self.calibrator.add(rec.val_bpb, curve)
+            first = (rec.values or [rec.val_bpb])[0]        # the curve is the first seed's: so is the value it ends at
+            self.calibrator.add(first, curve, rec.outcome.get('calibration', 'unbiased') == 'unbiased')
         if rec.kept and rec.val_bpb is not None:
             self.best = Best(rec.id, code, rec.val_bpb, rec.values or [rec.val_bpb], curve)
         return s
@@ -265,8 +266,10 @@ def _selfeval(self):
     sigma = m.sd_ok
     if m.noise_sd: sigma = max(sigma or 0.0, m.noise_sd)
     median = statistics.median(m.calibration)        # a sorted list: O(1)
+    se = self.cfg.se or SEConfig()
+    audit = se.calibrate and se.audit_every > 0 and len(m.summaries) % se.audit_every == 0     # deterministic: the same after a resume
     return SelfEvaluator(self.budget_s, m.ok_bpbs, median, ref, sigma_h=sigma, best_bpb=m.best.val_bpb,
-                         config=self.cfg.se or SEConfig(), calibrator=m.calibrator, noise_sd=m.noise_sd or 0.0)
+                         config=se, calibrator=m.calibrator, noise_sd=m.noise_sd or 0.0, audit=audit)
 
 @patch_to(Campaign)
 def _baseline(self):
@@ -291,7 +294,8 @@ def _measure(self, exp_id, code, action, state, baseline=False):
     "Run experiment `exp_id`, decide keep/revert, record it, update the policy; return its summary."
     cfg = self.cfg
     self.current = dict(id=exp_id, description=action.description, started=time.time())   # for live views
-    first = self._run(code, cfg.seed, None if baseline else self._selfeval())
+    judge = None if baseline else self._selfeval()
+    first = self._run(code, cfg.seed, judge)
     outs = [first]
     best = self.best()
     if first.status == 'ok':
@@ -319,7 +323,9 @@ def _measure(self, exp_id, code, action, state, baseline=False):
                    total_s=sum(o.total_s or 0 for o in outs))
     outcome = dict(status=first.status, reason=first.reason, operator=action.operator, isolation=first.isolation,
                    peak_memory_mb=first.peak_memory_mb, metric_mismatch=first.metric_mismatch,
-                   printed_val_bpb=first.printed_val_bpb, statuses=[o.status for o in outs])
+                   printed_val_bpb=first.printed_val_bpb, statuses=[o.status for o in outs],
+                   # whether any test could have stopped it: only runs none could are an unbiased sample to calibrate on
+                   calibration='survivor' if judge is not None and judge.can_abort else 'unbiased')
     summary = self._record(exp_id, code, first.curve, first.status, mean, r, parts, kept, commentary=commentary,
                            seeds=[cfg.seed + k for k in range(len(outs))], seed_bpbs=[o.val_bpb for o in outs],
                            timings=timings, outcome=outcome)

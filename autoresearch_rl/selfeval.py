@@ -97,6 +97,9 @@ class SEConfig:
     calib_window: int = 100     # calibration: the most recent finished runs it learns from
     calib_min: int = 10         # calibration: finished runs needed before it (and so an abort) is trusted
     calib_neighbours: int = 0   # calibration: only the finished runs whose forecast was nearest (0: all of them)
+    audit_every: int = 0        # k > 0: every k-th judged run is never aborted (its decisions are recorded), and the
+                                #   calibrator learns only from runs no test could stop, an unbiased sample; 0: it
+                                #   learns from every finished run (bench/early_abort.py --loop chose 0: see below)
 
 @dataclass
 class Decision:
@@ -113,7 +116,7 @@ class Decision:
 class SelfEvaluator:
     "Watches one run's loss curve; `observe` returns a Decision at each check, None in between."
     def __init__(self, budget_s:float, history_bpb, bpb_per_loss:float, reference=None, sigma_h:float=None,
-                 config:SEConfig=None, best_bpb:float=None, calibrator=None, noise_sd:float=0.0):
+                 config:SEConfig=None, best_bpb:float=None, calibrator=None, noise_sd:float=0.0, audit:bool=False):
         self.cfg = config or SEConfig()
         if self.cfg.method not in ('reference', 'power_law'):
             raise ValueError(f"method={self.cfg.method!r}: choose 'reference' or 'power_law'")
@@ -132,6 +135,10 @@ class SelfEvaluator:
         self.calibrator = calibrator if self.cfg.calibrate else None     # a Calibrator of the campaign's finished runs
         self.noise_sd = float(noise_sd or 0.0)                          # seed sd of a final value: no forecast is surer
         self.t_check = None
+        self.audit = bool(audit)                                        # judge, record, never abort
+        # whether this run may be stopped at all: a run that cannot be is an unbiased sample for calibration
+        self.can_abort = (self.ready and not self.audit and
+                          (self.calibrator is None or self.calibrator.usable >= self.calibrator.min_runs))
         self.dt_s = min(self.cfg.dt_s, self.budget_s / 8)
         self.t, self.loss, self.llr_sum, self.next_check = [], [], 0.0, self.dt_s
         self.decisions = []
@@ -208,6 +215,8 @@ def check(self):
                      f'{verdict}: {f.method} forecast val_bpb {f.mean:.3f} ± {f.sd:.3f} vs τ {self.tau:.3f} '
                      f'(best {self.best:.3f} + {self.cfg.alpha:g}σ_h {self.sigma_h:.3f}); '
                      f'SPRT {self.llr_sum:.1f} {">=" if abort else "<"} {bound:.1f}')
+    if d.abort and self.audit:
+        d.abort, d.reason = False, f'audit run, never aborted (an unbiased sample for calibration); would {d.reason}'
     self.decisions.append(d)
     return d
 
@@ -226,15 +235,17 @@ class Calibrator:
     and the width of its interval (the conformal quantile of the misses, scaled by each forecast's own sd and the
     seed noise of a final value). Distribution-free: it holds for any budget, profile or machine the campaign runs
     on, because it learns from the campaign's own curves."""
-    def __init__(self, window:int=100, coverage:float=0.9, min_runs:int=10, neighbours:int=0):
+    def __init__(self, window:int=100, coverage:float=0.9, min_runs:int=10, neighbours:int=0, unbiased_only:bool=False):
         if not 0.5 <= coverage < 1: raise ValueError(f"coverage={coverage}: the nominal interval must lie in [0.5, 1)")
         self.runs = deque(maxlen=window)        # (token, val_bpb, t, loss) of finished runs
         self.coverage, self.min_runs, self.n, self.neighbours = coverage, int(min_runs), 0, int(neighbours)
+        self.unbiased_only = unbiased_only      # learn only from runs that nothing could have aborted
         self.cache, self.cache_key = {}, None   # loss-unit forecasts per (run token, check time), for one forecaster
 
-    def add(self, val_bpb:float, curve):
-        "Take in a finished run: its trusted val_bpb and its curve [(training s, loss)]."
+    def add(self, val_bpb:float, curve, unbiased:bool=True):
+        "Take in a finished run: its trusted val_bpb, its curve [(training s, loss)], and whether no test could stop it."
         if val_bpb is None or not math.isfinite(val_bpb) or not curve: return
+        if self.unbiased_only and not unbiased: return
         self.n += 1
         self.runs.append((self.n, float(val_bpb), np.asarray([c[0] for c in curve], float), np.asarray([c[1] for c in curve], float)))
 
@@ -294,7 +305,7 @@ def replay_campaign(runs, config:SEConfig=None, sigma_h:float=None, noise_sd:flo
     """Per-run outcomes of the self-evaluator replayed over `runs` (dicts with curve [(t, loss)], val_bpb, budget_s), in
     order; calibrated (when `config.calibrate`) on the runs before it that finished, as a campaign's is."""
     config = config or SEConfig()
-    rows, done, cal = [], [], Calibrator(config.calib_window, config.coverage, config.calib_min, config.calib_neighbours)
+    rows, done, cal = [], [], Calibrator(config.calib_window, config.coverage, config.calib_min, config.calib_neighbours, config.audit_every > 0)
     for i, run in enumerate(runs):
         if run.get('val_bpb') is None or len(run['curve']) < 4: continue   # crashed runs are not SE decisions
         t, loss = [c[0] for c in run['curve']], [c[1] for c in run['curve']]   # the loop's curve shape
@@ -303,12 +314,14 @@ def replay_campaign(runs, config:SEConfig=None, sigma_h:float=None, noise_sd:flo
             bpl = float(np.median([bpb / end_loss(dt, dl, run['budget_s']) for bpb, dt, dl in done]))
             _, rt, rl = min(done, key=lambda d: d[0])
             ref = (rt, rl)
-        se = SelfEvaluator(run['budget_s'], [d[0] for d in done], bpl, ref, sigma_h, config, calibrator=cal, noise_sd=noise_sd)
+        audit = config.calibrate and config.audit_every > 0 and (i + 1) % config.audit_every == 0
+        se = SelfEvaluator(run['budget_s'], [d[0] for d in done], bpl, ref, sigma_h, config, calibrator=cal, noise_sd=noise_sd,
+                           audit=audit)
         stop = next((d for ti, li in zip(t, loss) if (d := se.observe(ti, li)) is not None and d.abort), None)
         rows.append(dict(index=i, judged=se.ready, final_bpb=run['val_bpb'], tau=se.tau,
                          bad=bool(se.ready and run['val_bpb'] > se.tau), aborted=stop is not None,
                          abort_progress=stop.progress if stop else 1.0, reason=stop.reason if stop else ''))
-        if stop is None: done.append((run['val_bpb'], t, loss)); cal.add(run['val_bpb'], run['curve'])
+        if stop is None: done.append((run['val_bpb'], t, loss)); cal.add(run['val_bpb'], run['curve'], not se.can_abort)
     return rows
 
 def summarize_replay(rows) -> dict:

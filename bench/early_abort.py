@@ -18,7 +18,7 @@ noise σ rather than the spread of different configurations); a *false abort* st
 1 - (budget used / budget of the judged runs); G = judged runs / budgets used (eq. 9 measured).
 Prints the table last and writes early_abort.csv beside this script.
 
-    python bench/early_abort.py --loop [--budget 5] [--experiments 150] [--repeats 6]
+    python bench/early_abort.py --loop [--budget 5] [--experiments 150] [--repeats 6] [--record-runs 349]
 
 The campaign's own rule, through the real loop (issue 20): campaigns on the SimExecutor over the benchmark of
 record (bench/data/record), whose policy proposes recorded configurations at random, with the self-evaluator the
@@ -125,9 +125,9 @@ def score(dataset, method, used, truth):
 
 VARIANTS = {   # name -> SEConfig keyword arguments
     'reference, calibrated, interval test (default)': dict(),
+    'reference, calibrated on audit runs only, interval test': dict(audit_every=5),
     'reference, calibrated, Wald SPRT': dict(test='sprt'),
     'reference, raw sd, Wald SPRT (the default before)': dict(test='sprt', calibrate=False),
-    'power_law, calibrated, interval test': dict(method='power_law'),
     'power_law, raw sd, Wald SPRT (paper)': dict(method='power_law', test='sprt', calibrate=False),
 }
 
@@ -242,14 +242,17 @@ def loop_main(args):
     import tempfile
     from autoresearch_rl.selfeval import SEConfig
     from autoresearch_rl.sim import BenchRecord
-    record = BenchRecord.load(ROOT / 'data' / 'record', budget_s=args.budget)
+    from autoresearch_rl.sim import read_record_rows
+    rows = read_record_rows(ROOT / 'data' / 'record')
+    if args.record_runs: rows = rows[:args.record_runs]           # the record as it was: the same halves every time
+    record = BenchRecord(rows, (ROOT.parent / 'train.py').read_text(), budget_s=args.budget)
     halves = split_keys(record)
     beta = SEConfig().beta
     rows, cov = [], []
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter('ignore')
         for half in ('tune', 'test'):
-            label = f'record {half} half ({len(halves[half])} configurations, {args.budget:g} s, {args.repeats} campaigns x {args.experiments})'
+            label = f'record {half} half ({len(halves[half])} configurations of {sum(len(v) for v in record.by_key.values())} runs, {args.budget:g} s, {args.repeats} campaigns x {args.experiments})'
             seqs = {}
             for variant in VARIANTS:
                 logs = []
@@ -293,6 +296,7 @@ def main(argv=None):
     ap.add_argument('--budget', type=float, default=5.0, help='--loop: the record budget')
     ap.add_argument('--experiments', type=int, default=150, help='--loop: experiments per campaign')
     ap.add_argument('--repeats', type=int, default=10, help='--loop: campaigns per variant and half')
+    ap.add_argument('--record-runs', type=int, default=0, help='--loop: use only the first N runs of the record (0: all)')
     args = ap.parse_args(argv)
     if args.loop:
         import torch; torch.set_num_threads(1)

@@ -11,18 +11,14 @@ more than two standard errors of a 3-seed vs 3-seed difference. Resumable and ap
 (bench/data/record_budget.jsonl, one line per run; a run already there for this machine is skipped); runs are
 interleaved (seed outermost, then budget, then configuration) so that drift over time hits every cell alike.
 """
-import argparse, json, math, os, platform, statistics, sys, time
+import argparse, json, math, statistics, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / 'bench' / 'data' / 'record_budget.jsonl'
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT / 'bench'))
+from record import machine          # one description of the machine for every record
 EDITS = [('baseline', None), ('lr', 0.5), ('lr', 2.0), ('depth', 1), ('width', 1), ('warmdown', 0.7), ('optimizer', 'muon')]
-
-def machine():
-    try: model = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): model = platform.processor() or platform.machine()
-    return f'{model} x{os.cpu_count()}'
 
 def configs():
     "{name: (code, the constants the edit changed)} of the baseline and the six edits."
