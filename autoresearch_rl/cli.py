@@ -6,7 +6,7 @@
 __all__ = ['parser', 'main', 'run_campaign', 'campaign_notebooks']
 
 # %% ../nbs/11_cli.ipynb #4a9a5586
-import argparse, re, sys, time
+import argparse, re, subprocess, sys, time
 from pathlib import Path
 try: import frozen
 except Exception as e:                      # frozen reads AUTORESEARCH_* at import: a bad value is a usage error
@@ -67,6 +67,7 @@ def parser():
     nb.add_argument('--out', default=None, help='where the executed notebook goes (default runs/notebooks/<name>-<time>.ipynb)')
     fg = sub.add_parser('figures', help="write every study's tables and figures from the ledgers (no training)")
     fg.add_argument('--runs-dir', default='runs'); fg.add_argument('--out', default='figures', help='one folder per study under it')
+    fg.add_argument('--force', action='store_true', help='overwrite files that git tracks (the committed figures)')
     for name in ('status', 'export-tsv'):
         p = sub.add_parser(name, help='the ledger as a table' if name == 'status' else "write autoresearch's results.tsv")
         p.add_argument('--tag', type=_tag, default='default'); p.add_argument('--runs-dir', default='runs')
@@ -244,10 +245,23 @@ def _campaign(args):
     print(f'done: {out}')
     return 0
 
+def _tracked(folder) -> list:
+    "Files under `folder` that git tracks; none where git or a repository is missing."
+    folder = Path(folder).resolve()
+    here = next((p for p in (folder, *folder.parents) if p.is_dir()), None)
+    try: r = subprocess.run(['git', '-C', str(here), 'ls-files', '--', str(folder)], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError): return []
+    return r.stdout.split() if r.returncode == 0 else []
+
 def _figures(args):
     from autoresearch_rl.report import find_studies, write_report
     studies = find_studies(args.runs_dir)
     if not studies: return _fail(f'no study in {args.runs_dir}/ (no *.study.json): run `autoresearch-rl campaign compare` first')
+    for st in studies:                       # checked for all before any is written: nothing half-overwritten
+        target = Path(args.out) / st.name
+        if not args.force and (tracked := _tracked(target)):
+            return _fail(f'{target}/ holds {len(tracked)} files committed to git ({tracked[0]}, ...): writing the '
+                         f'{st.name} study there would overwrite them. Pass --out another folder, or --force to overwrite')
     for st in studies:
         if not st.records(): print(f'{st.name}: no campaign has a ledger yet, skipped'); continue
         paths = write_report(st, Path(args.out) / st.name)

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['METHOD_NAMES', 'label', 'CampaignRecord', 'check_comparable', 'load_campaign', 'best_so_far', 'elapsed_hours',
-           'Study', 'find_studies', 'selfeval_stats', 'table1', 'table2', 'selfeval_table', 'to_markdown', 'to_latex',
-           'changes', 'figure2', 'figure3', 'write_report']
+           'Study', 'find_studies', 'selfeval_stats', 'table1', 'duration_label', 'table2', 'selfeval_table',
+           'to_markdown', 'to_latex', 'changes', 'figure2', 'figure3', 'write_report']
 
 # %% ../nbs/09_report.ipynb #3c837fdb
 import json, math, os, sqlite3, statistics, time
@@ -144,13 +144,17 @@ class Study:
 
     @classmethod
     def create(cls, path, kind, campaigns, protocol):
-        "Write the study file, or extend an existing one made with the same kind and protocol."
+        """Write the study file, or extend an existing one made with the same kind and protocol. One made with another
+        protocol is refused once any of its campaigns has a ledger; before that (nothing measured yet, e.g. a run
+        stopped by a bad parameter) it is replaced."""
         path = Path(path)
         if path.exists():
             old = cls.load(path)
+            measured = any((path.parent / t / 'ledger.db').exists() for t in old.campaigns.values())
+            if (old.kind != kind or old.protocol != protocol) and not measured: old = cls(str(path), kind, {}, protocol)
             if old.kind != kind or old.protocol != protocol:
                 raise LedgerError(f'{path} was made for {old.kind} with {old.protocol}, not {kind} with {protocol}: '
-                                  'rerun with the same parameters to resume, or choose another prefix')
+                                  'rerun with the same parameters to resume, or give the study another name (the notebook\'s prefix or tag)')
             campaigns = {**old.campaigns, **campaigns}
         study = cls(str(path), kind, dict(campaigns), dict(protocol), time.time())
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -204,6 +208,14 @@ def table1(study) -> 'pd.DataFrame':
     return df.rename(columns={'val_bpb': 'val_bpb ↓', 'gain': 'gain over baseline', 'sd': "baseline's seed sd", 'expts': '# expts',
                               'kept': 'kept edits', 'wall_h': 'wall h'}).set_index('method')
 
+_SCALES = ((8, 'Overnight'), (16, 'Two nights'), (48, 'Weekend'), (168, 'One week'))   # the paper's Table 2 rows
+
+def duration_label(hours:float) -> str:
+    "A campaign duration as the paper's Table 2 names it ('Overnight (~8 h)'), or plainly ('~25 min', '~3.5 h')."
+    for h, name in _SCALES:
+        if abs(hours - h) <= 0.15 * h: return f'{name} (~{h} h)'
+    return f'~{60 * hours:.2g} min' if hours < 1 else f'~{hours:.2g} h'
+
 def table2(rec:CampaignRecord, fractions=(1/8, 1/4, 3/4, 1.0), by:str='experiments') -> 'pd.DataFrame':
     "The paper's Table 2 from one long campaign: best val_bpb at fractions of its experiments (or of its hours)."
     import pandas as pd
@@ -214,9 +226,9 @@ def table2(rec:CampaignRecord, fractions=(1/8, 1/4, 3/4, 1.0), by:str='experimen
     for f in fractions:
         if by == 'experiments': k = max(1, math.ceil(f * n))
         else: k = max(1, sum(h <= f * hours[-1] + 1e-9 for h in hours))
-        rows.append({'checkpoint': f'{f:.3g} of the {by}', 'duration h': hours[k - 1], 'experiments': k,
+        rows.append({'Duration': duration_label(hours[k - 1]), 'duration h': hours[k - 1], 'experiments': k,
                      'val_bpb ↓': best[k - 1]})
-    return pd.DataFrame(rows).set_index('checkpoint')
+    return pd.DataFrame(rows).set_index('Duration')
 
 def selfeval_table(study) -> 'pd.DataFrame':
     "Self-evaluator statistics per campaign of a study."
