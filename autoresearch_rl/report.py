@@ -188,23 +188,36 @@ def selfeval_stats(rec:CampaignRecord) -> dict:
 
 # %% ../nbs/09_report.ipynb #5841730f
 def table1(study) -> 'pd.DataFrame':
-    "The paper's Table 1 from a compare study (or {method: CampaignRecord})."
+    """The paper's Table 1 from a compare study (or {method: CampaignRecord}). One baseline for every row: the mean of
+    every run of the unedited train.py in the study (each campaign's baseline seeds, pooled), with their sd and
+    number in its row; each method's gain is that mean minus its best. When the campaigns' first baseline runs (the
+    same code and seed) differ by more than the largest gain, `attrs['warning']` says the budget is too short to
+    rank the methods, and `to_markdown` prints it under the table."""
     import pandas as pd
     recs = check_comparable(study.records() if isinstance(study, Study) else study)
-    base = [r.baseline['val_bpb'] for r in recs.values() if r.baseline and r.baseline['val_bpb'] is not None]
-    sds = [r.noise_sd for r in recs.values() if r.noise_sd is not None]
+    pooled = [v for r in recs.values() for v in (r.baseline_seeds or ([r.baseline['val_bpb']] if r.baseline and
+                                                                       r.baseline['val_bpb'] is not None else []))]
+    b0 = statistics.fmean(pooled) if pooled else None
     rows = []
-    if base: rows.append(dict(method=METHOD_NAMES['human'], val_bpb=statistics.median(base), gain=0.0,
-                              sd=statistics.median(sds) if sds else float('nan'), expts=1, kept=1, aborted=0, wall_h=float('nan')))
+    if pooled: rows.append(dict(method=METHOD_NAMES['human'], val_bpb=b0, gain=0.0,
+                                sd=statistics.stdev(pooled) if len(pooled) > 1 else float('nan'), expts=len(pooled),
+                                kept=1, aborted=0, wall_h=float('nan')))
     for m, rec in recs.items():
         if m == 'human' or not rec.rows: continue
         best = best_so_far(rec.rows)[-1]
-        b0 = rec.baseline['val_bpb'] if rec.baseline else None
         rows.append(dict(method=label(m), val_bpb=best, gain=(b0 - best) if best and b0 else float('nan'),
                          sd=rec.noise_sd if rec.noise_sd is not None else float('nan'), expts=len(rec.rows), kept=sum(bool(r['kept']) for r in rec.rows) - 1,
                          aborted=sum(r['status'] == 'aborted' for r in rec.rows), wall_h=rec.hours()[-1]))
     df = pd.DataFrame(rows, columns=['method', 'val_bpb', 'gain', 'sd', 'expts', 'kept', 'aborted', 'wall_h'])
     df.attrs['measure'] = next(iter(recs.values())).measure if recs else None
+    df.attrs['baseline'] = (f'Baseline: the mean of {len(pooled)} runs of the unedited train.py (every campaign\'s baseline '
+                            'seeds); its row\'s sd is theirs, its # expts their number; every gain is against this mean.') if pooled else ''
+    firsts = [r.baseline_seeds[0] for r in recs.values() if r.baseline_seeds]
+    gains = [g for g in df['gain'].iloc[1:] if g == g]
+    if len(firsts) > 1 and gains and max(firsts) - min(firsts) > max(abs(g) for g in gains):
+        df.attrs['warning'] = (f'Warning: the same train.py on the same seed gave baselines {max(firsts) - min(firsts):.4f} apart '
+                               f'between these campaigns, more than the largest gain ({max(abs(g) for g in gains):.4f}): at this '
+                               'budget the measurement cannot rank the methods. Use a longer budget or more seeds.')
     return df.rename(columns={'val_bpb': 'val_bpb ↓', 'gain': 'gain over baseline', 'sd': "baseline's seed sd", 'expts': '# expts',
                               'kept': 'kept edits', 'wall_h': 'wall h'}).set_index('method')
 
@@ -248,7 +261,8 @@ def to_markdown(df, digits:int=4) -> str:
     lines = ['| ' + ' | '.join(cols) + ' |', '|' + '|'.join('---' for _ in cols) + '|']
     for idx, *row in df.itertuples():          # (iterrows would turn integer columns into floats)
         lines.append('| ' + ' | '.join([str(idx)] + [_fmt(v, digits) for v in row]) + ' |')
-    return '\n'.join(lines) + '\n'
+    notes = [df.attrs[k] for k in ('baseline', 'warning') if df.attrs.get(k)]
+    return '\n'.join(lines) + '\n' + ''.join(f'\n{"> **" if "arning" in n else ""}{n}{"**" if "arning" in n else ""}\n' for n in notes)
 
 def to_latex(df, digits:int=4, caption:str=None) -> str:
     "A DataFrame as a LaTeX tabular (booktabs), floats to `digits` places."
@@ -258,7 +272,8 @@ def to_latex(df, digits:int=4, caption:str=None) -> str:
     out += ['\\begin{tabular}{l' + 'r' * len(df.columns) + '}', '\\toprule', ' & '.join(map(esc, cols)) + ' \\\\', '\\midrule']
     for idx, *row in df.itertuples():          # (iterrows would turn integer columns into floats)
         out.append(' & '.join([esc(idx)] + [esc(_fmt(v, digits)) for v in row]) + ' \\\\')
-    out += ['\\bottomrule', '\\end{tabular}', '\\end{table}']
+    out += ['\\bottomrule', '\\end{tabular}'] + [f'\\par\\footnotesize {esc(df.attrs[k])}' for k in ('baseline', 'warning') if df.attrs.get(k)]
+    out += ['\\end{table}']
     return '\n'.join(out) + '\n'
 
 # %% ../nbs/09_report.ipynb #760c6b64
@@ -306,12 +321,16 @@ def figure2(study, out=None, title=None):
     for m, rec in recs.items():
         best = best_so_far(rec.rows)
         xs = [i + 1 for i, b in enumerate(best) if b is not None]
-        ax.step(xs, [b for b in best if b is not None], where='post', label=label(m), lw=1.8)
+        if not xs: continue
+        line, = ax.step(xs, [b for b in best if b is not None], where='post', label=f'{label(m)}: {best[-1]:.4f}', lw=1.8)
+        ax.plot(xs[-1], best[-1], 'o', color=line.get_color(), ms=5)        # the final best, marked and in the legend
     if base: ax.axhline(statistics.median(base), color='grey', ls=':', lw=1.2, label=METHOD_NAMES['human'])
     if base and sds:                                    # the noise floor: gains inside this band are not gains
         sd = statistics.median(sds)
         ax.axhspan(statistics.median(base) - sd, statistics.median(base) + sd, color='grey', alpha=0.15,
                    label=f"baseline ± seed sd ({sd:.3f})")
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))      # experiments are counted, not measured
     ax.set_xlabel('experiment index'); ax.set_ylabel('best val_bpb (bits per byte, lower is better)')
     ax.set_title(title or 'Figure 2: best val_bpb vs experiment index'); ax.grid(alpha=0.3); ax.legend(fontsize=8)
     fig.paths = _save(fig, out, 'figure2')
@@ -332,18 +351,30 @@ def figure3(study, out=None, title=None, estimate=None):
     recs = study.records() if isinstance(study, Study) else study
     measured_off = any(not r.selfeval for r in recs.values())
     estimate = (not measured_off) if estimate is None else estimate
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    for m, rec in recs.items():
-        if not rec.rows: continue
-        on = rec.selfeval
-        n = list(range(1, len(rec.rows) + 1))
-        line, = ax.step(rec.hours(), n, where='post', ls='-' if on else '--',
-                        label=label(m) + ('' if on or m.endswith('/no-se') else ', no self-evaluator'))
-        if estimate and on and any(r['status'] == 'aborted' for r in rec.rows):
-            ax.step(_without_se(rec), n, where='post', ls=':', color=line.get_color(),
-                    label=f'{label(m)}: without self-evaluator (estimate)')
-    ax.set_xlabel('wall-clock hours'); ax.set_ylabel('cumulative experiments')
-    ax.set_title(title or 'Figure 3: experiments completed vs wall-clock time'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    recs = {m: r for m, r in recs.items() if r.rows}
+    ends = {m: r.hours()[-1] for m, r in recs.items()}
+    # slow methods (an LLM on a CPU) stretch the time axis until the fast ones are a smudge at 0: then the fast ones
+    # get a panel of their own, on their own time scale
+    fast = [m for m, h in ends.items() if ends and h <= max(ends.values()) / 4]
+    panels = [list(recs)] + ([fast] if fast and len(fast) < len(recs) else [])
+    from matplotlib.ticker import MaxNLocator
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.4 * len(panels), 4.0), squeeze=False)
+    colors = {m: f'C{i}' for i, m in enumerate(recs)}
+    for ax, ms in zip(axes[0], panels):
+        for m in ms:
+            rec = recs[m]; on = rec.selfeval
+            n = list(range(1, len(rec.rows) + 1))
+            ax.step(rec.hours(), n, where='post', ls='-' if on else '--', color=colors[m],
+                    label=label(m) + ('' if on or m.endswith('/no-se') else ', no self-evaluator'))
+            if estimate and on and any(r['status'] == 'aborted' for r in rec.rows):
+                ax.step(_without_se(rec), n, where='post', ls=':', color=colors[m],
+                        label=f'{label(m)}: without self-evaluator (estimate)')
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel('wall-clock hours'); ax.set_ylabel('cumulative experiments'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    axes[0][0].set_title(title or 'Figure 3: experiments completed vs wall-clock time')
+    if len(panels) > 1: axes[0][1].set_title('the faster methods, on their own time scale', fontsize=10)
+    fig.tight_layout()
+    ax = axes[0][0]
     fig.paths = _save(fig, out, 'figure3')
     return fig
 

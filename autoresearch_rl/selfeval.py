@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['power_law', 'Forecast', 'fit_power_law', 'reference_forecast', 'sprt_bound', 'sprt_llr', 'SEConfig', 'Decision',
-           'SelfEvaluator', 'Calibrator', 'throughput_gain', 'sample_complexity', 'end_loss', 'replay_campaign',
-           'summarize_replay']
+           'SelfEvaluator', 'recent_fall', 'linear_miss', 'Calibrator', 'throughput_gain', 'sample_complexity',
+           'end_loss', 'replay_campaign', 'summarize_replay']
 
 # %% ../nbs/03_selfeval.ipynb #b4e44526
 import hashlib, math
@@ -97,6 +97,8 @@ class SEConfig:
     calib_window: int = 100     # calibration: the most recent finished runs it learns from
     calib_min: int = 10         # calibration: finished runs needed before it (and so an abort) is trusted
     calib_neighbours: int = 0   # calibration: only the finished runs whose forecast was nearest (0: all of them)
+    calib_model: str = 'shift'  # calibration: 'shift' (the median miss) or 'linear' (the miss regressed on the
+                                #   forecast and on how fast the curve is still falling; leave-one-out residuals)
     audit_every: int = 0        # k > 0: every k-th judged run is never aborted (its decisions are recorded), and the
                                 #   calibrator learns only from runs no test could stop, an unbiased sample; 0: it
                                 #   learns from every finished run (bench/early_abort.py --loop chose 0: see below)
@@ -177,7 +179,7 @@ def forecast(self, calibrated:bool=True):
     if f is None: return None
     f = Forecast(f.mean * self.bpb_per_loss, f.sd * self.bpb_per_loss, f.method, f.n_points)
     if cal is None: return f
-    return cal.calibrate(f, t_check, self._forecast_loss, self._fkey(), self.bpb_per_loss, self.noise_sd)
+    return cal.calibrate(f, t_check, self._forecast_loss, self._fkey(), self.bpb_per_loss, self.noise_sd, recent_fall(t, loss))
 
 @patch_to(SelfEvaluator)
 def check(self):
@@ -227,6 +229,33 @@ def checks_that_may_abort(self) -> list:
     return [k * self.dt_s for k in range(1, n + 1)
             if self.cfg.min_progress <= k * self.dt_s / self.budget_s <= self.cfg.max_progress]
 
+# %% ../nbs/03_selfeval.ipynb #55bd37e3
+def recent_fall(t, loss) -> float:
+    "How fast a curve is still falling at its last point: the relative drop of the loss over the later half of its time."
+    t, loss = np.asarray(t, float), np.asarray(loss, float)
+    if len(t) < 4 or t[-1] <= 0: return 0.0
+    now, half = loss[-3:].mean(), loss[t <= t[-1] / 2][-3:]
+    if len(half) == 0 or not math.isfinite(now) or now <= 0: return 0.0
+    return float((half.mean() - now) / now)
+
+
+# %% ../nbs/03_selfeval.ipynb #26aaecb3
+def linear_miss(e, X, x0):
+    """Least-squares fit of misses `e` on features `X` (n × k): the expected miss at `x0` (clipped to the features'
+    observed range: no extrapolation) and the leave-one-out residuals (exact for least squares: r / (1 - leverage)).
+    Falls back to the median miss when there are too few runs or a feature does not vary."""
+    e, X, x0 = np.asarray(e, float), np.atleast_2d(np.asarray(X, float)), np.asarray(x0, float)
+    keep = X.std(0) > 1e-12
+    if len(e) < 3 * (keep.sum() + 1) or not keep.any(): return float(np.median(e)), e - float(np.median(e))
+    X, x0 = X[:, keep], np.clip(x0[keep], X[:, keep].min(0), X[:, keep].max(0))
+    mu, sd = X.mean(0), X.std(0)
+    A = np.column_stack([np.ones(len(e)), (X - mu) / sd])
+    coef, *_ = np.linalg.lstsq(A, e, rcond=None)
+    h = np.einsum('ij,ji->i', A, np.linalg.pinv(A.T @ A) @ A.T)          # leverages
+    loo = (e - A @ coef) / np.maximum(1 - h, 1e-3)
+    return float(np.r_[1.0, (x0 - mu) / sd] @ coef), loo
+
+
 # %% ../nbs/03_selfeval.ipynb #c41b7a02
 class Calibrator:
     """Split-conformal calibration of a forecaster from a campaign's own finished runs. At a check at elapsed time
@@ -235,8 +264,11 @@ class Calibrator:
     and the width of its interval (the conformal quantile of the misses, scaled by each forecast's own sd and the
     seed noise of a final value). Distribution-free: it holds for any budget, profile or machine the campaign runs
     on, because it learns from the campaign's own curves."""
-    def __init__(self, window:int=100, coverage:float=0.9, min_runs:int=10, neighbours:int=0, unbiased_only:bool=False):
+    def __init__(self, window:int=100, coverage:float=0.9, min_runs:int=10, neighbours:int=0, unbiased_only:bool=False,
+                 model:str='shift'):
         if not 0.5 <= coverage < 1: raise ValueError(f"coverage={coverage}: the nominal interval must lie in [0.5, 1)")
+        if model not in ('shift', 'linear'): raise ValueError(f"model={model!r}: choose 'shift' or 'linear'")
+        self.model = model
         self.runs = deque(maxlen=window)        # (token, val_bpb, t, loss) of finished runs
         self.coverage, self.min_runs, self.n, self.neighbours = coverage, int(min_runs), 0, int(neighbours)
         self.unbiased_only = unbiased_only      # learn only from runs that nothing could have aborted
@@ -249,32 +281,41 @@ class Calibrator:
         self.n += 1
         self.runs.append((self.n, float(val_bpb), np.asarray([c[0] for c in curve], float), np.asarray([c[1] for c in curve], float)))
 
+    @classmethod
+    def from_config(cls, se:SEConfig):
+        "The calibrator a campaign with self-evaluator settings `se` keeps."
+        return cls(se.calib_window, se.coverage, se.calib_min, se.calib_neighbours, se.audit_every > 0, se.calib_model)
+
     @property
     def usable(self) -> int: return len(self.runs)
 
     def misses(self, t_check:float, forecast, fkey, bpb_per_loss:float):
-        "(miss, forecast sd, forecast) in bpb of each finished run forecast at `t_check` by `forecast(t, loss)` (loss units)."
+        """(miss, forecast sd, forecast, fall) in bpb of each finished run forecast at `t_check` by `forecast(t, loss)`
+        (loss units); `fall` is how fast its curve was still falling there (`recent_fall`)."""
         if fkey != self.cache_key: self.cache, self.cache_key = {}, fkey
         out = []
         for tok, val, t, loss in self.runs:
             k = (tok, round(t_check, 6))
             if k not in self.cache:
                 sel = t <= t_check
-                self.cache[k] = forecast(t[sel], loss[sel]) if sel.sum() >= 2 else None
-            f = self.cache[k]
+                self.cache[k] = (forecast(t[sel], loss[sel]), recent_fall(t[sel], loss[sel])) if sel.sum() >= 2 else (None, 0.0)
+            f, fall = self.cache[k]
             if f is not None and math.isfinite(f.mean) and math.isfinite(f.sd):
-                out.append((val - f.mean * bpb_per_loss, f.sd * bpb_per_loss, f.mean * bpb_per_loss))
+                out.append((val - f.mean * bpb_per_loss, f.sd * bpb_per_loss, f.mean * bpb_per_loss, fall))
         return out
 
-    def calibrate(self, f:Forecast, t_check:float, forecast, fkey, bpb_per_loss:float, noise_sd:float=0.0):
-        "`f` (in bpb) shifted and widened so that mean ± 1.645 sd is the conformal interval; None while too few runs."
+    def calibrate(self, f:Forecast, t_check:float, forecast, fkey, bpb_per_loss:float, noise_sd:float=0.0, fall:float=0.0):
+        """`f` (in bpb) shifted and widened so that mean ± 1.645 sd is the conformal interval; None while too few runs.
+        `fall`: the current curve's `recent_fall` at `t_check` (used by the 'linear' model)."""
         m = self.misses(t_check, forecast, fkey, bpb_per_loss)
         if len(m) < self.min_runs: return None
         if self.neighbours and len(m) > self.neighbours:     # local: the runs whose forecast was nearest this one's
             m = sorted(m, key=lambda x: abs(x[2] - f.mean))[:self.neighbours]
         e = np.array([x[0] for x in m]); s = np.sqrt(np.array([x[1] for x in m]) ** 2 + noise_sd ** 2)
-        shift = float(np.median(e))
-        z = np.sort(np.abs(e - shift) / np.maximum(s, 1e-9))
+        if self.model == 'linear':
+            shift, resid = linear_miss(e, np.array([[x[2], x[3]] for x in m]), np.array([f.mean, fall]))
+        else: shift, resid = float(np.median(e)), e - float(np.median(e))
+        z = np.sort(np.abs(resid) / np.maximum(s, 1e-9))
         k = math.ceil((len(z) + 1) * self.coverage) - 1            # the finite-sample conformal rank
         if k >= len(z): return None
         scale = float(z[k]) / norm.ppf((1 + self.coverage) / 2)
@@ -305,7 +346,7 @@ def replay_campaign(runs, config:SEConfig=None, sigma_h:float=None, noise_sd:flo
     """Per-run outcomes of the self-evaluator replayed over `runs` (dicts with curve [(t, loss)], val_bpb, budget_s), in
     order; calibrated (when `config.calibrate`) on the runs before it that finished, as a campaign's is."""
     config = config or SEConfig()
-    rows, done, cal = [], [], Calibrator(config.calib_window, config.coverage, config.calib_min, config.calib_neighbours, config.audit_every > 0)
+    rows, done, cal = [], [], Calibrator.from_config(config)
     for i, run in enumerate(runs):
         if run.get('val_bpb') is None or len(run['curve']) < 4: continue   # crashed runs are not SE decisions
         t, loss = [c[0] for c in run['curve']], [c[1] for c in run['curve']]   # the loop's curve shape

@@ -125,11 +125,15 @@ def score(dataset, method, used, truth):
 
 VARIANTS = {   # name -> SEConfig keyword arguments
     'reference, calibrated, interval test (default)': dict(),
+    'reference, calibrated (linear miss model), interval test': dict(calib_model='linear'),
+    'reference, calibrated on 30 nearest forecasts, interval test': dict(calib_neighbours=30),
     'reference, calibrated on audit runs only, interval test': dict(audit_every=5),
     'reference, calibrated, Wald SPRT': dict(test='sprt'),
     'reference, raw sd, Wald SPRT (the default before)': dict(test='sprt', calibrate=False),
     'power_law, raw sd, Wald SPRT (paper)': dict(method='power_law', test='sprt', calibrate=False),
 }
+
+DEFAULT = 'reference, calibrated, interval test (default)'
 
 def split_keys(record):
     "The record's configurations in two halves by a hash of the key: 'tune' chooses, 'test' reports (seeds of one configuration stay together)."
@@ -251,10 +255,11 @@ def loop_main(args):
     rows, cov = [], []
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        for half in ('tune', 'test'):
+        for half in args.halves.split(','):
             label = f'record {half} half ({len(halves[half])} configurations of {sum(len(v) for v in record.by_key.values())} runs, {args.budget:g} s, {args.repeats} campaigns x {args.experiments})'
             seqs = {}
             for variant in VARIANTS:
+                if args.variants and not any(v in variant for v in args.variants.split(',')) and variant != DEFAULT: continue
                 logs = []
                 for s in range(args.repeats):
                     logs += loop_campaign(record, halves[half], variant, 1000 * (half == 'test') + s, args.experiments, tmp)
@@ -264,7 +269,7 @@ def loop_main(args):
                     for k, (h, n) in sorted(bucket_coverage(logs, good).items()):
                         cov.append(dict(set=label, method=variant, runs=runs, progress=k / CHECKS, covered=h / n, n=n))
                 print(f'{half} {variant}: {rows[-1]["judged"]} judged, {rows[-1]["false_aborts"]}/{rows[-1]["good"]} false, G {rows[-1]["G"]:.2f}', flush=True)
-            base = seqs['reference, calibrated, interval test (default)']      # one sequence of candidates for every peer
+            base = seqs[DEFAULT]      # one sequence of candidates for every peer
             rows.append(score_judged(base, [1.0] * len(base), label, 'no early abort', beta))
             for name, mk in pruner_grid().items():
                 rows.append(score_judged(base, optuna_on(base, mk), label, name, beta))
@@ -297,14 +302,16 @@ def main(argv=None):
     ap.add_argument('--experiments', type=int, default=150, help='--loop: experiments per campaign')
     ap.add_argument('--repeats', type=int, default=10, help='--loop: campaigns per variant and half')
     ap.add_argument('--record-runs', type=int, default=0, help='--loop: use only the first N runs of the record (0: all)')
+    ap.add_argument('--halves', default='tune,test', help="--loop: which halves to run ('tune' while choosing)")
+    ap.add_argument('--variants', default='', help='--loop: only variants whose name contains one of these (comma-separated; the default always runs)')
     args = ap.parse_args(argv)
     if args.loop:
         import torch; torch.set_num_threads(1)
         rows, cov = loop_main(args)
-        out = ROOT / 'early_abort_loop.csv'
+        out = ROOT / ('early_abort_loop.csv' if args.halves == 'tune,test' and not args.variants else 'early_abort_loop_partial.csv')
         with open(out, 'w', newline='') as f:
             w = csv.DictWriter(f, list(rows[0])); w.writeheader(); w.writerows(rows)
-        with open(ROOT / 'early_abort_coverage.csv', 'w', newline='') as f:
+        with open(out.with_name(out.name.replace('loop', 'coverage')), 'w', newline='') as f:
             w = csv.DictWriter(f, list(cov[0])); w.writeheader(); w.writerows(cov)
         print_loop(rows, cov)
         return rows
