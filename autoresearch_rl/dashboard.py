@@ -6,7 +6,7 @@
 __all__ = ['LiveFile', 'read_live', 'Dashboard']
 
 # %% ../nbs/10_dashboard.ipynb #1a81e489
-import io, json, os, threading, time
+import html, io, json, os, threading, time
 from dataclasses import asdict
 from pathlib import Path
 from .ledger import LedgerError
@@ -77,7 +77,8 @@ class Dashboard:
             raise LedgerError(f'no campaign at {self.dir} (no ledger.db): pass a Campaign, a campaign folder, or a tag in {runs_dir}/')
         self.header, self.table = W.HTML(), W.HTML()
         self.best_img, self.live_img = W.Image(format='png'), W.Image(format='png')
-        self.stop_button = W.Button(description='Stop after this experiment', button_style='danger', icon='stop')
+        self.stop_button = W.Button(description='Stop after this experiment', button_style='danger', icon='stop',
+                                    layout=W.Layout(width='auto'), tooltip='end the campaign cleanly once the running experiment is recorded')
         self.refresh_button = W.Button(description='Refresh', icon='refresh')
         self.message = W.HTML()
         self.stop_button.on_click(self.stop); self.refresh_button.on_click(lambda _: self.refresh())
@@ -109,23 +110,48 @@ def refresh(self):
         if live.get('state') == 'stopped' and not self.running: state = f'stopped: {live.get("why", "")}'
         cur = (live.get('experiment') or {}) if self.running else {}
         self.header.value = (f'<b>campaign {rec.tag}</b>: {ident.get("policy", "?")}, profile {ident.get("profile", "?")}, '
-                             f'budget {ident.get("budget_s", "?")} s &middot; {len(rec.rows)} experiments &middot; best val_bpb '
-                             f'{"-" if best is None else f"{best:.4f}"} &middot; {rec.noise_floor()} &middot; {state}'
-                             + (f' &middot; now: experiment {cur.get("id")}: {cur.get("description", "")[:80]}' if cur else ''))
+                             f'budget {ident.get("budget_s", "?")} s &middot; best val_bpb {"-" if best is None else f"{best:.4f}"}'
+                             f' &middot; {state}<br>{self.progress_line()}<br>{rec.noise_floor()}'
+                             + (f'<br>now: experiment {cur.get("id")}: {html.escape(cur.get("description", "")[:120])}' if cur else ''))
         self.stop_button.disabled = not self.running or self.stop_sent
         self.table_df = self._table()
-        self.table.value = self.table_df.tail(20).to_html(float_format=lambda v: f'{v:.4f}', na_rep='-', escape=True)
+        # newest first, so the latest rows are above the fold; no index-name row; commentary whole, wrapped
+        self.table.value = (self.table_df.iloc[::-1].head(20).reset_index()
+                            .to_html(index=False, float_format=lambda v: f'{v:.4f}', na_rep='-', escape=True, border=0)
+                            .replace('<table', '<table style="font-size: 12px; white-space: normal"', 1))
         self.best_img.value = self._plot_best()
         self.live_img.value = self._plot_live()
     return self
 
+def _plural(n, word): return f'{n} {word}' + ('' if n == 1 else 's')
+
+@patch_to(Dashboard)
+def progress_line(self) -> str:
+    "Experiments done (aborted among them), campaign time, experiments per hour and, where a limit is set, an ETA."
+    rec = self.record
+    n, aborted = len(rec.rows), sum(r['status'] == 'aborted' for r in rec.rows)
+    hours = rec.hours()[-1] if rec.rows else 0.0
+    if self.running and rec.rows and rec.rows[-1].get('finished'): hours += max(time.time() - rec.rows[-1]['finished'], 0) / 3600
+    rate = n / hours if hours > 0 else None
+    parts = [f'{_plural(n, "experiment")} ({aborted} aborted)', f'{hours * 60:.0f} min' if hours < 2 else f'{hours:.1f} h']
+    if rate: parts.append(f'{rate:.1f} experiments/h')
+    cfg, eta = rec.config or {}, []
+    if cfg.get('max_experiments') and rate: eta.append(max(cfg['max_experiments'] - n, 0) / rate)
+    if cfg.get('max_wall_s'): eta.append(max(cfg['max_wall_s'] / 3600 - hours, 0))
+    if eta and self.running: parts.append(f'ETA {min(eta) * 60:.0f} min' if min(eta) < 2 else f'ETA {min(eta):.1f} h')
+    return ' &middot; '.join(parts)
+
 @patch_to(Dashboard)
 def _table(self):
     import pandas as pd
+    def seeds(r):
+        v = [x for x in (r.get('seed_bpbs') or []) if x is not None]
+        return ', '.join(f'{x:.4f}' for x in v) if len(v) > 1 else ''
     rows = [dict(id=r['id'], description=(r['description'] or '')[:70], status=r['status'], val_bpb=r['val_bpb'],
-                 reward=r['reward'], kept='kept' if r['kept'] else '', commentary=(r['commentary'] or '')[:90])
+                 seeds=seeds(r), reward=r['reward'], kept='kept' if r['kept'] else '', commentary=r['commentary'] or '')
             for r in self.record.rows]
-    return pd.DataFrame(rows, columns=['id', 'description', 'status', 'val_bpb', 'reward', 'kept', 'commentary']).set_index('id')
+    # val_bpb is the mean over the seeds listed beside it; the commentary speaks of the first seed's run
+    return pd.DataFrame(rows, columns=['id', 'description', 'status', 'val_bpb', 'seeds', 'reward', 'kept', 'commentary']).set_index('id')
 
 @patch_to(Dashboard)
 def _plot_best(self):
@@ -136,6 +162,13 @@ def _plot_best(self):
     vals = [r['val_bpb'] for r in rows if r['val_bpb'] is not None]
     kept = [bool(r['kept']) for r in rows if r['val_bpb'] is not None]
     ax.scatter(xs, vals, s=14, c=['tab:green' if k else 'tab:gray' for k in kept], label='experiment (green: kept)')
+    # aborted runs have no val_bpb: each is drawn at the forecast it was stopped on
+    ab = [(i + 1, (r['outcome'] or {}).get('se') or []) for i, r in enumerate(rows) if r['status'] == 'aborted']
+    ab = [(x, d[-1]['forecast_bpb']) for x, d in ab if d and d[-1].get('forecast_bpb') is not None]
+    self.aborted_points = ab
+    if ab: ax.scatter([a[0] for a in ab], [a[1] for a in ab], s=18, marker='x', c='tab:red', label='aborted (at its forecast)')
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     bx = [i + 1 for i, b in enumerate(self.best_curve) if b is not None]
     ax.step(bx, [b for b in self.best_curve if b is not None], where='post', color='tab:blue', label='best so far')
     ax.set_xlabel('experiment index'); ax.set_ylabel('val_bpb (bits per byte)'); ax.grid(alpha=0.3)
@@ -153,7 +186,7 @@ def _plot_live(self):
         what = f'experiment {(live.get("experiment") or {}).get("id", "?")} (running)'
     elif self.record.rows:
         last = self.record.rows[-1]
-        curve, decisions = last['curve'] or [], []
+        curve, decisions = last['curve'] or [], (last.get('outcome') or {}).get('se') or []     # kept with the row
         what = f'experiment {last["id"]} ({last["status"]})'
     else: curve, decisions, what = [], [], 'no experiment yet'
     self.live_curve, self.live_decisions = curve, decisions

@@ -80,7 +80,9 @@ class Campaign:
         self.ledger = Ledger(self.dir / 'ledger.db')
         self._check_identity(runner.clock if runner is not None else None)
         self.ledger.set_meta('config', dict(selfeval=cfg.selfeval, seed=cfg.seed, baseline_seeds=cfg.baseline_seeds,
-                                            confirm_seeds=cfg.confirm_seeds, z=cfg.z))   # how it runs now (reports read it)
+                                            confirm_seeds=cfg.confirm_seeds, z=cfg.z,    # how it runs now (reports read it)
+                                            max_experiments=(cfg.terminate or Terminate()).max_experiments,
+                                            max_wall_s=(cfg.terminate or Terminate()).max_wall_s))
         self.git = GitBranch(self._repo(), cfg.tag)
         self.git.checkout()
         self.ledger.reconcile(self.git)
@@ -349,7 +351,11 @@ def _measure(self, exp_id, code, action, state, baseline=False):
                    peak_memory_mb=first.peak_memory_mb, metric_mismatch=first.metric_mismatch,
                    printed_val_bpb=first.printed_val_bpb, statuses=[o.status for o in outs],
                    # whether any test could have stopped it: only runs none could are an unbiased sample to calibrate on
-                   calibration='survivor' if judge is not None and judge.can_abort else 'unbiased')
+                   calibration='survivor' if judge is not None and judge.can_abort else 'unbiased',
+                   # the self-evaluator's checks, kept so a finished run's forecast and τ can be shown and replayed
+                   se=[{k: (round(v, 5) if isinstance(v, float) and math.isfinite(v) else None if isinstance(v, float) else v)
+                        for k, v in dict(progress=d.progress, forecast_bpb=d.forecast_bpb, sd_bpb=d.sd_bpb, tau=d.tau,
+                                         abort=bool(d.abort)).items()} for d in (judge.decisions if judge is not None else [])])
     summary = self._record(exp_id, code, first.curve, first.status, mean, r, parts, kept, commentary=commentary,
                            seeds=[cfg.seed + k for k in range(len(outs))], seed_bpbs=[o.val_bpb for o in outs],
                            timings=timings, outcome=outcome)
