@@ -190,7 +190,8 @@ def selfeval_stats(rec:CampaignRecord) -> dict:
 def table1(study) -> 'pd.DataFrame':
     """The paper's Table 1 from a compare study (or {method: CampaignRecord}). One baseline for every row: the mean of
     every run of the unedited train.py in the study (each campaign's baseline seeds, pooled), with their sd and
-    number in its row; each method's gain is that mean minus its best. When the campaigns' first baseline runs (the
+    number in its row; each method's gain is that mean minus its best (a method that kept no edit ends on the
+    unedited train.py: its row shows that mean, gain 0). When the campaigns' first baseline runs (the
     same code and seed) differ by more than the largest gain, `attrs['warning']` says the budget is too short to
     rank the methods, and `to_markdown` prints it under the table."""
     import pandas as pd
@@ -205,13 +206,16 @@ def table1(study) -> 'pd.DataFrame':
     for m, rec in recs.items():
         if m == 'human' or not rec.rows: continue
         best = best_so_far(rec.rows)[-1]
+        # a method that kept no edit ends on the unedited train.py, whose value is the pooled mean, not its own draw
+        if b0 is not None and not any(r['kept'] and r['kind'] != 'baseline' for r in rec.rows): best = b0
         rows.append(dict(method=label(m), val_bpb=best, gain=(b0 - best) if best and b0 else float('nan'),
                          sd=rec.noise_sd if rec.noise_sd is not None else float('nan'), expts=len(rec.rows), kept=sum(bool(r['kept']) for r in rec.rows) - 1,
                          aborted=sum(r['status'] == 'aborted' for r in rec.rows), wall_h=rec.hours()[-1]))
     df = pd.DataFrame(rows, columns=['method', 'val_bpb', 'gain', 'sd', 'expts', 'kept', 'aborted', 'wall_h'])
     df.attrs['measure'] = next(iter(recs.values())).measure if recs else None
     df.attrs['baseline'] = (f'Baseline: the mean of {len(pooled)} runs of the unedited train.py (every campaign\'s baseline '
-                            'seeds); its row\'s sd is theirs, its # expts their number; every gain is against this mean.') if pooled else ''
+                            'seeds); its row\'s sd is theirs, its # expts their number; every gain is against this mean, '
+                            'and a method that kept no edit shows it.') if pooled else ''
     firsts = [r.baseline_seeds[0] for r in recs.values() if r.baseline_seeds]
     gains = [g for g in df['gain'].iloc[1:] if g == g]
     if len(firsts) > 1 and gains and max(firsts) - min(firsts) > max(abs(g) for g in gains):
@@ -315,24 +319,27 @@ def figure2(study, out=None, title=None):
     "Best val_bpb vs experiment index per method; saved as figure2.png/.pdf under `out` when given."
     import matplotlib.pyplot as plt
     recs = check_comparable(study.records() if isinstance(study, Study) else study)
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
-    base = [r.baseline['val_bpb'] for r in recs.values() if r.baseline and r.baseline['val_bpb'] is not None]
-    sds = [r.noise_sd for r in recs.values() if r.noise_sd is not None]
+    fig, ax = plt.subplots(figsize=(9.0, 4.0))
+    # the baseline as Table 1 defines it: every run of the unedited train.py in the study, pooled
+    base = [v for r in recs.values() for v in (r.baseline_seeds or ([r.baseline['val_bpb']] if r.baseline and
+                                                                     r.baseline['val_bpb'] is not None else []))]
     for m, rec in recs.items():
         best = best_so_far(rec.rows)
         xs = [i + 1 for i, b in enumerate(best) if b is not None]
         if not xs: continue
         line, = ax.step(xs, [b for b in best if b is not None], where='post', label=f'{label(m)}: {best[-1]:.4f}', lw=1.8)
         ax.plot(xs[-1], best[-1], 'o', color=line.get_color(), ms=5)        # the final best, marked and in the legend
-    if base: ax.axhline(statistics.median(base), color='grey', ls=':', lw=1.2, label=METHOD_NAMES['human'])
-    if base and sds:                                    # the noise floor: gains inside this band are not gains
-        sd = statistics.median(sds)
-        ax.axhspan(statistics.median(base) - sd, statistics.median(base) + sd, color='grey', alpha=0.15,
-                   label=f"baseline ± seed sd ({sd:.3f})")
+    if base: ax.axhline(statistics.fmean(base), color='grey', ls=':', lw=1.2, label=f"{METHOD_NAMES['human']}: {statistics.fmean(base):.4f}")
+    if len(base) > 1:                                   # the noise floor: gains inside this band are not gains
+        sd = statistics.stdev(base)
+        ax.axhspan(statistics.fmean(base) - sd, statistics.fmean(base) + sd, color='grey', alpha=0.15,
+                   label=f"baseline ± sd of its {len(base)} runs ({sd:.3f})")
     from matplotlib.ticker import MaxNLocator
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))      # experiments are counted, not measured
     ax.set_xlabel('experiment index'); ax.set_ylabel('best val_bpb (bits per byte, lower is better)')
-    ax.set_title(title or 'Figure 2: best val_bpb vs experiment index'); ax.grid(alpha=0.3); ax.legend(fontsize=8)
+    ax.set_title(title or 'Figure 2: best val_bpb vs experiment index'); ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1.0), frameon=False)    # beside the plot, never over a line
+    fig.tight_layout()
     fig.paths = _save(fig, out, 'figure2')
     return fig
 
@@ -393,6 +400,8 @@ def write_report(study:Study, out) -> list:
         t1 = table1(recs)
         put('table1.md', to_markdown(t1)); put('table1.tex', to_latex(t1, caption=f'Table 1 ({study.name})'))
         doc += ['## Table 1', '', to_markdown(t1)]
+    if (out / 'discussion.md').exists():      # written by hand, kept: what the numbers say, beside them
+        doc += ['## What these results say', '', (out / 'discussion.md').read_text().strip(), '']
     for m, rec in recs.items():
         if len(rec.rows) >= 8 and (study.kind != 'compare' or m in ('edit-ppo', 'lm-ppo')):
             t2 = table2(rec)
