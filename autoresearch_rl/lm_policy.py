@@ -15,6 +15,7 @@ from .diffs import apply_action, compile_error, DiffError
 from .policies import Policy, Action
 from .ppo import PPO, PPOConfig
 from .prompts import build_messages, default_program, describe_answer, check_answer
+from .constrained import GrammarSampler, edit_grammar, apply_edit, edit_messages, masked
 
 # %% ../nbs/07b_lm_policy.ipynb #dae0d830
 @dataclass
@@ -28,6 +29,11 @@ class LMPolicyConfig:
     target_modules: tuple = ('q_proj', 'k_proj', 'v_proj', 'o_proj')  # the attention projections
     max_context: int = 8192            # prompt + answer tokens (paper: 64K); the history is cut to fit, never the code
     max_new_tokens: int = 384          # longest answer
+    actions: str = 'constant'          # 'constant': one structured edit {"constant", "value"} on the catalogue's grid,
+                                       #   decoded under a grammar (every answer applies; PPO scores it under the same
+                                       #   masks); 'diff': free search/replace text (the paper's; a small model rarely applies)
+    grid: dict = None                  # 'constant': the constants and values it may choose (default policies.CPU_GRID)
+    max_edit_tokens: int = 48          # 'constant': longest structured edit
     temperature: float = 0.7           # sampling temperature (the PPO ratio uses the same); 0.7: bench/README.md
     resample: int = 2                  # extra samples when an answer does not apply (each one is a penalised transition)
     p_syntax: float = 0.1              # reward of an answer that does not apply (as RewardConfig.p_syntax)
@@ -111,6 +117,8 @@ class LMActorCritic:
         # the key/value cache argument: `cache` in recent transformers, which warn on (and will drop) `past_key_values`
         self._kv_arg = 'cache' if 'cache' in inspect.signature(model.forward).parameters else 'past_key_values'
 
+    sampler, _prefix = None, None        # the grammar sampler (built on first use); the last prompt's keys and values
+
     def _kv(self, cache) -> dict:
         "The keyword that hands `cache` to the model's forward or generate, in this transformers' spelling."
         return {self._kv_arg: cache}
@@ -162,8 +170,42 @@ class LMActorCritic:
         value = self.value_head(out.hidden_states[0][-1][0, -1].float()).squeeze(-1)   # final layer, last prompt token
         return gen, logp, value
 
-    def score(self, prompt_ids, gen_ids, adapter=True):
-        "Per-token log-probs and entropies of `gen_ids` after `prompt_ids`, and the value of the prompt."
+    def _reuse(self, ids):
+        "(a copy of the keys and values of the longest prefix of `ids` that the last prompt shared, its length)."
+        if self._prefix is None: return None, 0
+        old, cache = self._prefix
+        n = next((i for i, (a, b) in enumerate(zip(old, ids)) if a != b), min(len(old), len(ids)))
+        n = min(n, len(ids) - 1)                   # at least the last prompt token is run, for its logits
+        if n < 1: return None, 0
+        c = copy.deepcopy(cache)
+        if c.get_seq_length() > n: c.crop(n - c.get_seq_length())   # a negative count: drop that many (every transformers)
+        return c, n
+
+    @torch.no_grad()
+    def generate_constrained(self, prompt_ids, grammar:str, generator_seed:int):
+        """One answer sampled under `grammar`: (token ids, per-token log-probs, the prompt's value, bitmasks). The
+        longest prefix the prompt shares with the previous one is not encoded again."""
+        self.model.eval()
+        if self.sampler is None: self.sampler = GrammarSampler(self.tok)
+        cache, done = self._reuse(prompt_ids)
+        out = self.model(input_ids=torch.tensor([prompt_ids[done:]], device=self.device), **self._kv(cache), use_cache=True,
+                         output_hidden_states=True)
+        cache = self._kv_out(out)
+        self._prefix = (list(prompt_ids), copy.deepcopy(cache))
+        value = self.value_head(out.hidden_states[-1][0, -1].float()).squeeze(-1)     # final layer, last prompt token
+        run = dict(cache=cache)
+        def next_logits(t):
+            o = self.model(input_ids=torch.tensor([[t]], device=self.device), **self._kv(run['cache']), use_cache=True)
+            run['cache'] = self._kv_out(o)
+            return o.logits[0, -1]
+        g = torch.Generator().manual_seed(generator_seed)
+        ids, lps, masks = self.sampler.sample(out.logits[0, -1], next_logits, grammar, self.cfg.temperature,
+                                              self.cfg.max_edit_tokens, g)
+        return ids, lps.to(self.device), value, masks
+
+    def score(self, prompt_ids, gen_ids, adapter=True, masks=None):
+        """Per-token log-probs and entropies of `gen_ids` after `prompt_ids`, and the value of the prompt; with the
+        grammar's `masks` (from `generate_constrained`), under the constrained distribution the answer came from."""
         ids = torch.tensor([list(prompt_ids) + list(gen_ids)], device=self.device)
         n = len(prompt_ids)
         def run():
@@ -176,6 +218,7 @@ class LMActorCritic:
                 out = self.model(input_ids=ids[:, n - 1:], **self._kv(cache), use_cache=True, output_hidden_states=True)
                 last = out.hidden_states[-1][0, 0]
             logits = out.logits[0, -len(gen_ids) - 1:-1].float() / self.cfg.temperature  # the positions that predict gen_ids
+            if masks is not None: logits = masked(logits, masks)                        # after the temperature, as sampled
             logp = self._selective(logits, ids[0, n:])
             ent = torch.distributions.Categorical(logits=logits).entropy()
             return logp, ent, self.value_head(last.float()).squeeze(-1)
@@ -187,7 +230,7 @@ class LMActorCritic:
         self.model.train()
         lps, ents, vals = [], [], []
         for obs, gen in zip(observations, actions):
-            lp, ent, v = self.score(obs['ids'], gen)
+            lp, ent, v = self.score(obs['ids'], gen, masks=obs.get('masks'))
             lps.append(lp.mean()); ents.append(ent.mean()); vals.append(v)
         return torch.stack(lps), torch.stack(ents), torch.stack(vals)
 
@@ -207,7 +250,26 @@ class LMPolicy(Policy):
         self.last_stats = {}
 
     def prompt(self, state):
+        if self.cfg.actions == 'constant':
+            out = self.tok.apply_chat_template(edit_messages(state, self.cfg.grid, self.cfg.history), add_generation_prompt=True, tokenize=True)
+            return list(out['input_ids'] if hasattr(out, 'keys') else out)
         return build_prompt(state, self.program, self.tok, self.cfg.max_context - self.cfg.max_new_tokens, self.cfg.history)[0]
+
+    def _propose_edit(self, state, t0) -> Action:
+        "One structured edit under the grammar: it always applies (unless no grid constant can change)."
+        try: grammar = edit_grammar(state.best_code, self.cfg.grid)
+        except ValueError as e: return Action(f'lm: {e}', None, 'lm', dict(error=str(e)))
+        ids = self.prompt(state)
+        self.samples += 1
+        gen, lp, v, masks = self.net.generate_constrained(ids, grammar, self.seed * 100003 + self.samples)
+        with torch.no_grad():
+            kl = (lp - self.net.score(ids, gen, adapter=False, masks=masks)[0]).mean().item() if self.cfg.kl_coef else 0.0
+        text = self.tok.decode(gen, skip_special_tokens=True)
+        info = dict(obs=dict(ids=ids, masks=masks), a=gen, logp=lp.mean().item(), value=v.item(), kl=kl, text=text)
+        self.stats['answers'] += 1; self.stats['proposals'] += 1
+        edits, desc = apply_edit(state.best_code, text)     # the grammar admits nothing else
+        self.stats['valid'] += 1; self.stats['propose_s'].append(time.time() - t0)
+        return Action(f'lm: {desc}', edits, 'lm', info)
 
     def _check(self, code, text):
         "None if `text` applies to `code`, compiles and changes it; else why not."
@@ -215,6 +277,8 @@ class LMPolicy(Policy):
 
     def propose(self, state) -> Action:
         t0 = time.time()
+        if self.cfg.actions == 'constant': return self._propose_edit(state, t0)
+        if self.cfg.actions != 'diff': raise ValueError(f"actions={self.cfg.actions!r}: choose 'constant' or 'diff'")
         ids = self.prompt(state)
         obs = dict(ids=ids)
         cache = self.net.prefill(ids) if self.cfg.resample and len(ids) > 1 else None   # one prompt encoding for all samples
