@@ -13,6 +13,7 @@ from pathlib import Path
 from .diffs import apply_action, compile_error, DiffError
 from .policies import Policy, Action
 from .prompts import build_messages, default_program, describe_answer, check_answer
+from .constrained import edit_messages, apply_edit, edit_schema
 
 # %% ../nbs/07c_chat.ipynb #6a8eadf7
 @dataclass
@@ -28,6 +29,10 @@ class ChatConfig:
     resample: int = 1                  # extra requests when a reply is not a usable edit
     max_prompt_chars: int = 200_000    # the history is cut to fit (the code never is)
     history: int = 12                  # most recent experiments shown, at most
+    actions: str = 'diff'              # 'diff': search/replace text (the paper's); 'constant': one structured edit
+                                       #   {"constant", "value"} on the grid, asked as structured output (a JSON schema)
+                                       #   where the server supports it, else as plain text, checked the same way
+    grid: dict = None                  # 'constant': the constants and values it may choose (default policies.CPU_GRID)
 
 def _fit_messages(state, program, cfg):
     "Messages with as much recent history as fits in max_prompt_chars."
@@ -56,20 +61,35 @@ class ChatProposer(Policy):
         self.client = openai.OpenAI(base_url=base_url, api_key=key, timeout=self.cfg.timeout_s, max_retries=self.cfg.retries)
         self._openai = openai
         self.stats = dict(requests=0, errors=0, replies=0, valid=0, seconds=[])
+        self.structured = None             # 'constant': whether the server takes a JSON schema (None: not asked yet)
+        if self.cfg.actions not in ('diff', 'constant'): raise ValueError(f"actions={self.cfg.actions!r}: choose 'diff' or 'constant'")
 
     def _clean(self, text):
         "Error text without the key, one line."
         text = ' '.join(str(text).split())
         return text.replace(self._secret, '***') if self._secret else text
 
-    def _ask(self, messages):
-        "(reply text, None) or (None, why it failed); the client retries transient failures itself (`retries`)."
+    def _ask(self, messages, schema=None):
+        """(reply text, None) or (None, why it failed); the client retries transient failures itself (`retries`).
+        `schema`: ask for structured output (a JSON schema); a server that refuses it is asked again without, and
+        `structured` says which it was."""
         o = self._openai
         self.stats['requests'] += 1
         t0 = time.time()
+        kw = {}
+        if schema is not None and self.structured is not False:
+            kw = dict(response_format=dict(type='json_schema', json_schema=dict(name='edit', schema=schema, strict=True)))
         try:
-            r = self.client.chat.completions.create(model=self.model, messages=messages, temperature=self.cfg.temperature,
-                                                    max_tokens=self.cfg.max_tokens)
+            try: r = self.client.chat.completions.create(model=self.model, messages=messages, temperature=self.cfg.temperature,
+                                                         max_tokens=self.cfg.max_tokens, **kw)
+            except o.BadRequestError as e:              # a server without structured output: say so once, ask plainly
+                if not kw: raise
+                self.structured = False
+                print(f'chat: {self.base_url_shown()} does not take structured output ({self._clean(e)[:120]}); '
+                      'asking for the JSON edit as plain text, checked the same way', flush=True)
+                r = self.client.chat.completions.create(model=self.model, messages=messages, temperature=self.cfg.temperature,
+                                                        max_tokens=self.cfg.max_tokens)
+            if kw and self.structured is None: self.structured = True
             self.stats['seconds'].append(time.time() - t0)
             text = r.choices[0].message.content if r.choices else None
             if not isinstance(text, str): return None, 'malformed reply: no message content'
@@ -82,7 +102,26 @@ class ChatProposer(Policy):
         except (o.OpenAIError, ValueError, AttributeError, IndexError) as e:
             return None, f'malformed reply: {type(e).__name__}: {self._clean(e)}'[:300]
 
+    def base_url_shown(self): return str(self.client.base_url)
+
+    def _propose_edit(self, state) -> Action:
+        "One structured edit: asked with its JSON schema where the server takes one, and checked against the grid."
+        try: schema = edit_schema(state.best_code, self.cfg.grid)
+        except ValueError as e: return Action(f'chat: {e}', None, 'chat', dict(error=str(e)))
+        messages, why, text = edit_messages(state, self.cfg.grid, self.cfg.history), 'no reply', ''
+        for attempt in range(1 + self.cfg.resample):
+            text, err = self._ask(messages, schema)
+            if err: return Action(f'chat: no usable reply ({err})'[:300], None, 'chat', dict(error=f'chat endpoint: {err}'[:500]))
+            self.stats['replies'] += 1
+            try:
+                edits, desc = apply_edit(state.best_code, text.strip(), grid=self.cfg.grid)
+                self.stats['valid'] += 1
+                return Action(f'chat: {desc}', edits, 'chat', dict(reply=text[:2000], structured=self.structured))
+            except ValueError as e: why = str(e)
+        return Action(f'chat: unusable reply ({why[:150]})', None, 'chat', dict(error=f'unusable reply: {why}'[:500]))
+
     def propose(self, state) -> Action:
+        if self.cfg.actions == 'constant': return self._propose_edit(state)
         messages = _fit_messages(state, self.program, self.cfg)
         why = 'no reply'
         for attempt in range(1 + self.cfg.resample):

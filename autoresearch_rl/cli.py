@@ -59,6 +59,9 @@ def parser():
     run.add_argument('--api-key-env', default='OPENAI_API_KEY', help='chat: the environment variable holding the key')
     run.add_argument('--chat-max-tokens', type=_positive(int), default=None, help='chat: longest reply (default 1024)')
     run.add_argument('--chat-timeout', type=_positive(float), default=None, help='chat: seconds per request (default 120)')
+    run.add_argument('--actions', choices=['constant', 'diff'], default=None,
+                     help='lm-ppo, chat: one structured edit of a constant on the grid (constant; lm-ppo\'s default, decoded '
+                          'under a grammar) or free search/replace text (diff; chat\'s default)')
     run.add_argument('--resume', action='store_true', help='continue the campaign with this tag (start it, and say so, when there is none)')
     nb = sub.add_parser('campaign', help='run a campaign notebook (compare, overnight, week, figures) with papermill')
     nb.add_argument('name', help='a notebook in nbs/campaigns/ (e.g. compare) or the path of one')
@@ -167,7 +170,8 @@ def _run(args):
                         args.patience, args.profile, args.train_py, args.repo, args.acceptance, args.baseline_seeds,
                         args.confirm_seeds, not args.no_selfeval, args.seed, args.resume, lm_model=args.lm_model,
                         lm_prompt_grad=args.lm_prompt_grad, base_url=args.base_url, chat_model=args.chat_model,
-                        api_key_env=args.api_key_env, chat_max_tokens=args.chat_max_tokens, chat_timeout=args.chat_timeout)
+                        api_key_env=args.api_key_env, chat_max_tokens=args.chat_max_tokens, chat_timeout=args.chat_timeout,
+                        actions=args.actions)
 
 # %% ../nbs/11_cli.ipynb #079f4922
 def campaign_notebooks() -> Path:

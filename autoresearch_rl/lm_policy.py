@@ -267,7 +267,7 @@ class LMPolicy(Policy):
         text = self.tok.decode(gen, skip_special_tokens=True)
         info = dict(obs=dict(ids=ids, masks=masks), a=gen, logp=lp.mean().item(), value=v.item(), kl=kl, text=text)
         self.stats['answers'] += 1; self.stats['proposals'] += 1
-        edits, desc = apply_edit(state.best_code, text)     # the grammar admits nothing else
+        edits, desc = apply_edit(state.best_code, text, grid=self.cfg.grid)     # the grammar admits nothing else
         self.stats['valid'] += 1; self.stats['propose_s'].append(time.time() - t0)
         return Action(f'lm: {desc}', edits, 'lm', info)
 

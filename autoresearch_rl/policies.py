@@ -144,15 +144,15 @@ def _edit_ppo(seed, profile, **_):
     from autoresearch_rl.edit_ppo import EditPPO
     return EditPPO(seed=seed, profile=profile)
 
-def _lm_policy(seed, profile, lm_model=None, lm_prompt_grad='auto', **_):
+def _lm_policy(seed, profile, lm_model=None, lm_prompt_grad='auto', actions=None, **_):
     from autoresearch_rl.lm_policy import LMPolicy, LMPolicyConfig
     grad = PROMPT_GRAD[lm_prompt_grad] if isinstance(lm_prompt_grad, str) else lm_prompt_grad
-    return LMPolicy(LMPolicyConfig(model=lm_model, prompt_grad=grad), seed=seed)
+    return LMPolicy(LMPolicyConfig(model=lm_model, prompt_grad=grad, actions=actions or 'constant'), seed=seed)
 
 def _chat(seed, profile, base_url=None, chat_model=None, api_key_env='OPENAI_API_KEY', chat_max_tokens=None,
-          chat_timeout=None, **_):
+          chat_timeout=None, actions=None, **_):
     from autoresearch_rl.chat import ChatProposer, ChatConfig
-    cfg = ChatConfig(base_url=base_url, model=chat_model, api_key_env=api_key_env)
+    cfg = ChatConfig(base_url=base_url, model=chat_model, api_key_env=api_key_env, actions=actions or 'diff')
     if chat_max_tokens: cfg.max_tokens = chat_max_tokens
     if chat_timeout: cfg.timeout_s = chat_timeout
     return ChatProposer(cfg)

@@ -73,7 +73,8 @@ def oracle(runs, sigma):
 def window_mean(t, loss, t_at, width):
     t, loss = np.asarray(t), np.asarray(loss)
     sel = (t <= t_at) & (t > t_at - width)
-    return float(loss[sel].mean()) if sel.any() else float(loss[t <= t_at][-1])
+    if sel.any(): return float(loss[sel].mean())
+    return float(loss[t <= t_at][-1]) if (t <= t_at).any() else None      # None: no point yet (a slow start)
 
 def ours(runs, noise_sd=0.0, **se):
     "Abort point (fraction of budget, 1.0 = ran to the end) per run, from the self-evaluator replay (SEConfig keywords `se`)."
@@ -93,7 +94,9 @@ def optuna_pruner(runs, make_pruner):
         for k in range(FIRST_CHECK, CHECKS):   # the last checkpoint is the end of the run: nothing left to save
             t_k = k * B / CHECKS
             if t_k > r['t'][-1]: break
-            trial.report(window_mean(r['t'], r['loss'], t_k, B / 10), step=k)
+            v = window_mean(r['t'], r['loss'], t_k, B / 10)
+            if v is None: continue                 # nothing to report yet: no decision at this check
+            trial.report(v, step=k)
             if trial.should_prune(): stop = k / CHECKS; break
         if stop < 1.0: study.tell(trial, state=optuna.trial.TrialState.PRUNED)
         else: study.tell(trial, r['val_bpb'])
@@ -251,18 +254,21 @@ def loop_main(args):
     if args.record_runs: rows = rows[:args.record_runs]           # the record as it was: the same halves every time
     record = BenchRecord(rows, (ROOT.parent / 'train.py').read_text(), budget_s=args.budget)
     halves = split_keys(record)
+    if args.holdout_new:     # configurations first recorded after the default was chosen: a held-out set nobody tuned on
+        seen = {r['key'] for r in read_record_rows(ROOT / 'data' / 'record')[:args.holdout_new]}
+        halves = {'seen': [k for k in record.keys() if k != '{}' and k in seen], 'new': [k for k in record.keys() if k != '{}' and k not in seen]}
     beta = SEConfig().beta
     rows, cov = [], []
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter('ignore')
         for half in args.halves.split(','):
-            label = f'record {half} half ({len(halves[half])} configurations of {sum(len(v) for v in record.by_key.values())} runs, {args.budget:g} s, {args.repeats} campaigns x {args.experiments})'
+            label = f'record {half} {"configurations" if args.holdout_new else "half"} ({len(halves[half])} configurations of {sum(len(v) for v in record.by_key.values())} runs, {args.budget:g} s, {args.repeats} campaigns x {args.experiments})'
             seqs = {}
             for variant in VARIANTS:
                 if args.variants and not any(v in variant for v in args.variants.split(',')) and variant != DEFAULT: continue
                 logs = []
                 for s in range(args.repeats):
-                    logs += loop_campaign(record, halves[half], variant, 1000 * (half == 'test') + s, args.experiments, tmp)
+                    logs += loop_campaign(record, halves[half], variant, 1000 * (half in ('test', 'new')) + s, args.experiments, tmp)
                 seqs[variant] = logs
                 rows.append(score_judged(logs, [r['progress'] for r in logs], label, 'ours: ' + variant, beta))
                 for runs, good in (('all', False), ('good', True)):
@@ -302,13 +308,15 @@ def main(argv=None):
     ap.add_argument('--experiments', type=int, default=150, help='--loop: experiments per campaign')
     ap.add_argument('--repeats', type=int, default=10, help='--loop: campaigns per variant and half')
     ap.add_argument('--record-runs', type=int, default=0, help='--loop: use only the first N runs of the record (0: all)')
+    ap.add_argument('--holdout-new', type=int, default=0, help="--loop: split into 'seen' (configurations among the first N runs) and 'new' (recorded later); use with --halves new")
     ap.add_argument('--halves', default='tune,test', help="--loop: which halves to run ('tune' while choosing)")
     ap.add_argument('--variants', default='', help='--loop: only variants whose name contains one of these (comma-separated; the default always runs)')
     args = ap.parse_args(argv)
     if args.loop:
         import torch; torch.set_num_threads(1)
         rows, cov = loop_main(args)
-        out = ROOT / ('early_abort_loop.csv' if args.halves == 'tune,test' and not args.variants else 'early_abort_loop_partial.csv')
+        out = ROOT / ('early_abort_loop.csv' if args.halves == 'tune,test' and not args.variants and not args.holdout_new
+                      else 'early_abort_loop_new.csv' if args.holdout_new else 'early_abort_loop_partial.csv')
         with open(out, 'w', newline='') as f:
             w = csv.DictWriter(f, list(rows[0])); w.writeheader(); w.writerows(rows)
         with open(out.with_name(out.name.replace('loop', 'coverage')), 'w', newline='') as f:
