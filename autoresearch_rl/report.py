@@ -154,7 +154,8 @@ class Study:
             if (old.kind != kind or old.protocol != protocol) and not measured: old = cls(str(path), kind, {}, protocol)
             if old.kind != kind or old.protocol != protocol:
                 raise LedgerError(f'{path} was made for {old.kind} with {old.protocol}, not {kind} with {protocol}: '
-                                  'rerun with the same parameters to resume, or give the study another name (the notebook\'s prefix or tag)')
+                                  f'rerun with the same parameters to resume, or give the study another name (-p '
+                                  f'{"prefix" if kind == "compare" else "tag"} NAME)')
             campaigns = {**old.campaigns, **campaigns}
         study = cls(str(path), kind, dict(campaigns), dict(protocol), time.time())
         path.parent.mkdir(parents=True, exist_ok=True)
