@@ -7,8 +7,7 @@ __all__ = ['EDIT_SYSTEM', 'edit_grammar', 'parse_edit', 'apply_edit', 'edit_sche
            'edit_messages']
 
 # %% ../nbs/07bb_constrained.ipynb #4671e0cc
-import ast, json
-import torch
+import ast, json                 # torch only where a tensor is made: the chat proposer imports this module too
 from .policies import CPU_GRID, constants, set_constants, fmt_value
 
 # %% ../nbs/07bb_constrained.ipynb #e2882992
@@ -66,8 +65,9 @@ def edit_schema(code:str, grid:dict=None, profile:str='cpu') -> dict:
                        for n, vals in ch.items() if vals])
 
 # %% ../nbs/07bb_constrained.ipynb #bff3a91a
-def allowed(bitmasks, vocab:int) -> torch.Tensor:
-    "Boolean [steps, vocab] of the tokens each step's bitmask (int32 [steps, words]) allows."
+def allowed(bitmasks, vocab:int):
+    "Boolean tensor [steps, vocab] of the tokens each step's bitmask (int32 [steps, words]) allows."
+    import torch
     b = torch.as_tensor(bitmasks, dtype=torch.int32)
     bits = (b.unsqueeze(-1) >> torch.arange(32, dtype=torch.int32)) & 1
     return bits.reshape(b.shape[0], -1)[:, :vocab].bool()
@@ -94,7 +94,7 @@ class GrammarSampler:
     def sample(self, first_logits, next_logits, grammar:str, temperature:float, max_tokens:int=64, generator=None):
         """(token ids, per-token log-probs, bitmasks int32 [steps, words]) of one answer. `first_logits`: the
         logits after the prompt; `next_logits(token)`: feeds a token, returns the logits after it."""
-        import llguidance.torch as lt
+        import torch, llguidance.torch as lt
         m, logits = self.matcher(grammar), first_logits
         bm = lt.allocate_token_bitmask(1, self.lltok.vocab_size)
         ids, lps, masks = [], [], []
