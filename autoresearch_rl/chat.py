@@ -82,13 +82,13 @@ class ChatProposer(Policy):
         try:
             try: r = self.client.chat.completions.create(model=self.model, messages=messages, temperature=self.cfg.temperature,
                                                          max_tokens=self.cfg.max_tokens, **kw)
-            except o.BadRequestError as e:              # a server without structured output: say so once, ask plainly
+            except o.BadRequestError as e:              # perhaps a server without structured output: ask plainly
                 if not kw: raise
-                self.structured = False
+                r = self.client.chat.completions.create(model=self.model, messages=messages, temperature=self.cfg.temperature,
+                                                        max_tokens=self.cfg.max_tokens)   # (a 400 here too: not the schema)
+                self.structured = False                     # the plain request worked: the schema was refused
                 print(f'chat: {self.base_url_shown()} does not take structured output ({self._clean(e)[:120]}); '
                       'asking for the JSON edit as plain text, checked the same way', flush=True)
-                r = self.client.chat.completions.create(model=self.model, messages=messages, temperature=self.cfg.temperature,
-                                                        max_tokens=self.cfg.max_tokens)
             if kw and self.structured is None: self.structured = True
             self.stats['seconds'].append(time.time() - t0)
             text = r.choices[0].message.content if r.choices else None
