@@ -8,6 +8,7 @@ __all__ = ['CampaignConfig', 'check_campaign_config', 'Campaign', 'Best', 'Campa
 # %% ../nbs/08_loop.ipynb #fb70e7a8
 import bisect, dataclasses, math, os, signal, statistics, subprocess, sys, threading, time
 from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, wait as _wait_futures
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from fastcore.basics import patch_to
@@ -256,9 +257,13 @@ class CampaignInterrupted(Exception):
 def _run(self, code, seed, selfeval=None):
     cbs = [cb for cb in self.callbacks if getattr(cb, 'on_progress', None)]
     self.job = job = self.executor.submit(code, seed, selfeval, [lambda exp, rec, cb=cb: cb.on_progress(exp, rec) for cb in cbs])
-    try: out = job.result() if hasattr(job, 'result') else self.executor.wait(job)
+    try:
+        while hasattr(self.executor, 'wait_any') and not job.done(): self.executor.wait_any([job])   # a simulated clock
+        out = job.result() if hasattr(job, 'result') else self.executor.wait(job)
     finally: self.job = None
-    if self.interrupted: raise CampaignInterrupted(self.interrupted)
+    if self.interrupted:
+        self.cancelled = [(self.current or {}).get('id', '?')]
+        raise CampaignInterrupted(self.interrupted)
     return out
 
 @patch_to(Campaign)
@@ -275,8 +280,14 @@ def interrupt(self, why:str='interrupted'):
     """Stop now: the running experiment is cancelled (its processes end within a second), nothing of it is taken as
     a result, and it stays in the ledger as proposed, so a resumed campaign runs it again first."""
     self.stop_requested, self.interrupted = True, why
-    job = getattr(self, 'job', None)
-    if job is not None and hasattr(job, 'cancel'): job.cancel(why)
+    for job in [getattr(self, 'job', None)] + list(getattr(self, 'jobs', None) or ()):   # the one running, or all in flight
+        if job is not None: _cancel(job, why)
+
+def _cancel(job, why):
+    "Cancel a job: ours take a reason (the run ends, 'aborted'); a plain Future does not."
+    if not hasattr(job, 'cancel'): return
+    try: job.cancel(why)
+    except TypeError: job.cancel()
 
 @patch_to(Campaign)
 def _selfeval(self):
@@ -316,19 +327,28 @@ def _record(self, exp_id, code, curve, status, val_bpb=None, reward=0.0, reward_
     return self.mem.add(rec, code, curve)
 
 @patch_to(Campaign)
+def _extra_seeds(self, first, baseline=False) -> int:
+    "How many more seeds a finished first run needs: the rest of the baseline's, or an apparent improvement's confirmations."
+    cfg = self.cfg
+    if first.status != 'ok': return 0
+    if baseline: return cfg.baseline_seeds - 1
+    return cfg.confirm_seeds if cfg.acceptance == 'confirm' and first.val_bpb < self.best().val_bpb else 0
+
+@patch_to(Campaign)
 def _measure(self, exp_id, code, action, state, baseline=False):
     "Run experiment `exp_id`, decide keep/revert, record it, update the policy; return its summary."
-    cfg = self.cfg
     self.current = dict(id=exp_id, description=action.description, started=time.time())   # for live views
     judge = None if baseline else self._selfeval()
-    first = self._run(code, cfg.seed, judge)
-    outs = [first]
+    outs = [self._run(code, self.cfg.seed, judge)]
+    for k in range(1, self._extra_seeds(outs[0], baseline) + 1): outs.append(self._run(code, self.cfg.seed + k))
+    return self._decide(exp_id, code, action, state, outs, judge, baseline)
+
+@patch_to(Campaign)
+def _decide(self, exp_id, code, action, state, outs, judge=None, baseline=False):
+    """Keep or revert experiment `exp_id` from its outcomes (its first seed's first), against the best *now*; record
+    it and update the policy; its summary."""
+    cfg, first = self.cfg, outs[0]
     best = self.best()
-    if first.status == 'ok':
-        extra = cfg.baseline_seeds - 1 if baseline else (cfg.confirm_seeds if cfg.acceptance == 'confirm'
-                                                          and first.val_bpb < best.val_bpb else 0)
-        for k in range(1, extra + 1):
-            outs.append(self._run(code, cfg.seed + k))
     vals = [o.val_bpb for o in outs if o.status == 'ok']
     mean = statistics.mean(vals) if vals else None
     if baseline:
@@ -378,6 +398,18 @@ def step(self):
         if rec.kind == 'baseline': return self._measure(rec.id, rec.code, Action('baseline'), None, True)
         return self._measure(rec.id, rec.code, Action(rec.description), self.state())
     if self.best() is None: return self._baseline()
+    p = self._propose()
+    return p if isinstance(p, ExperimentSummary) else self._measure(p.id, p.code, p.action, p.state)
+
+class _Flight:
+    "One experiment between its proposal and its decision: ledger id, code, action, the state it was proposed in."
+    def __init__(self, id, code, action, state, judge=None):
+        self.id, self.code, self.action, self.state, self.judge, self.outs, self.need = id, code, action, state, judge, {}, 1
+
+@patch_to(Campaign)
+def _propose(self):
+    """Ask the policy for an edit of c*: a `_Flight` to run, or, when the edit does not apply or compile (or the policy
+    could not propose), that experiment's summary, already recorded and learnt from (-p_syntax; c* unchanged)."""
     state = self.state()
     action = self.policy.propose(state)
     try:
@@ -385,7 +417,7 @@ def step(self):
         error = compile_error(code)
     except DiffError as e: code, error = state.best_code, str(e)
     if (action.info or {}).get('error'): error = action.info['error']   # the policy could not propose (e.g. endpoint down)
-    if error:                                               # -p_syntax, nothing runs, c* unchanged
+    if error:
         exp_id = self.ledger.propose(state.best_code, str(action.edit)[:2000], action.description, self.policy.name)
         self.current = dict(id=exp_id, description=action.description, started=time.time())
         r, parts = reward('syntax', cfg=self.cfg.reward or RewardConfig())
@@ -395,7 +427,8 @@ def step(self):
         return s
     exp_id = self.ledger.propose(code, render_diff(state.best_code, code), action.description, self.policy.name,
                                  parent=self.best().id)
-    return self._measure(exp_id, code, action, state)
+    return _Flight(exp_id, code, action, state)
+
 
 # %% ../nbs/08_loop.ipynb #e6a5377f
 def progress_line(camp, s, total=None) -> str:
@@ -405,13 +438,18 @@ def progress_line(camp, s, total=None) -> str:
     return (f"[{n}{f'/{total}' if total else ''}] {camp.cfg.tag} #{s.index} {s.status}{' kept' if s.kept else ''}: {val}; "
             f"best {b.val_bpb:.4f} after {camp.wall_s() / 60:.1f} min" if b else f"[{n}] {camp.cfg.tag} #{s.index} {s.status}: {val}")
 
+def _slots(executor) -> int:
+    "How many experiments the executor runs at once (its `slots`, a LocalExecutor's `max_parallel`, else 1)."
+    return int(getattr(executor, 'slots', None) or getattr(executor, 'max_parallel', None) or 1)
+
 @patch_to(Campaign)
 def run(self, progress_bar=True):
-    """Run until TERMINATE (or the stop file, or Ctrl-C/SIGTERM: the first stops after the running experiment, a
+    """Run until TERMINATE (or the stop file, or Ctrl-C/SIGTERM: the first stops after the running experiment(s), a
     second at once); return the reason it stopped. `progress_bar`: True (tqdm), 'lines' (a line per experiment, for
-    logs and papermill) or False."""
+    logs and papermill) or False. With an executor of several slots, up to that many experiments run at once
+    (`_run_parallel`); the baseline still comes first, alone."""
     term = self.cfg.terminate or Terminate()
-    self.interrupted = None
+    self.interrupted = self.cancelled = None
     handlers = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM): handlers[sig] = signal.signal(sig, self.request_stop)
@@ -420,26 +458,32 @@ def run(self, progress_bar=True):
     if progress_bar is True:
         from tqdm.auto import tqdm
         bar = tqdm(total=term.max_experiments, desc=f'campaign {self.cfg.tag}', unit='exp', initial=len(self.mem.summaries))
+    def report(s):
+        for cb in self.callbacks:
+            if getattr(cb, 'on_experiment', None): cb.on_experiment(self, s)
+        if bar is not None:
+            b = self.best()
+            bar.update(1); bar.set_postfix(best=f'{b.val_bpb:.4f}' if b else '-', last=s.status)
+        elif progress_bar == 'lines': print(progress_line(self, s, term.max_experiments), flush=True)
     why = 'interrupted'
     try:
         while True:
             b = self.best()
             why = term.reason(self.mem.summaries, b.val_bpb if b else None, self.wall_s(), self.compute_s(), self.stop_requested)
             if why: return why
-            try: s = self.step()
+            try:
+                if _slots(self.executor) > 1 and b is not None and not self.pending_baseline():
+                    why = self._run_parallel(term, _slots(self.executor), report)
+                    return why
+                s = self.step()
             except CampaignInterrupted as e:
-                why = (f'stopped now ({e}): experiment {(self.current or {}).get("id", "?")} was cancelled and stays in '
-                       'the ledger as proposed; resuming the campaign runs it again first')
+                why = (f'stopped now ({e}): experiment(s) {self.cancelled or "?"} cancelled; each stays in the ledger as '
+                       'proposed and a resumed campaign runs it again first')
                 return why
             if s.kind == 'baseline' and not s.kept:
                 return (f'the baseline failed ({s.status}: {s.commentary[:300]}); fix {self.git.repo / "train.py"} '
                         'and resume')
-            for cb in self.callbacks:
-                if getattr(cb, 'on_experiment', None): cb.on_experiment(self, s)
-            if bar is not None:
-                b = self.best()
-                bar.update(1); bar.set_postfix(best=f'{b.val_bpb:.4f}' if b else '-', last=s.status)
-            elif progress_bar == 'lines': print(progress_line(self, s, term.max_experiments), flush=True)
+            report(s)
     finally:
         if bar is not None: bar.close()
         for sig, h in handlers.items(): signal.signal(sig, h)
@@ -447,4 +491,66 @@ def run(self, progress_bar=True):
             if getattr(cb, 'on_stop', None): cb.on_stop(self, why)
 
 @patch_to(Campaign)
+def pending_baseline(self) -> bool:
+    "Whether a baseline run was interrupted and must be measured again before anything else."
+    return any(self.ledger.record(i).kind == 'baseline' for i in self.pending)
+
+@patch_to(Campaign)
 def close(self): self.ledger.close()
+
+
+# %% ../nbs/08_loop.ipynb #b81d4c3e
+@patch_to(Campaign)
+def _wait_any(self, jobs):
+    "Jobs among `jobs` that are done, at least one (or none if the campaign was interrupted meanwhile)."
+    if hasattr(self.executor, 'wait_any'): return self.executor.wait_any(jobs)     # a simulator: its clock decides
+    while True:
+        done, _ = _wait_futures(jobs, timeout=0.5, return_when=FIRST_COMPLETED)
+        if done or self.interrupted: return done
+
+@patch_to(Campaign)
+def _run_parallel(self, term, slots:int, report=lambda s: None):
+    """Algorithm 1 with up to `slots` experiments in flight; `report(summary)` after each decision. Returns why it
+    stopped. Raises `CampaignInterrupted` on `interrupt` (every run in flight cancelled, none recorded)."""
+    cfg = self.cfg
+    cbs = [cb for cb in self.callbacks if getattr(cb, 'on_progress', None)]
+    progress = [lambda exp, rec, cb=cb: cb.on_progress(exp, rec) for cb in cbs]
+    self.jobs, live, queue = {}, {}, []          # job -> (flight, seed offset); flights by id; runs waiting for a slot
+    for exp_id in list(self.pending):            # proposed before a crash or an interrupt: run again first, same id
+        rec = self.ledger.record(exp_id)
+        f = _Flight(rec.id, rec.code, Action(rec.description), self.state())
+        live[f.id] = f; queue.append((f, 0))
+    def launch(f, k):
+        if k == 0:
+            f.judge = self._selfeval()           # the best, noise and calibration as they are now
+            self.current = dict(id=f.id, description=f.action.description, started=time.time())
+        job = self.executor.submit(f.code, cfg.seed + k, f.judge if k == 0 else None, progress)
+        self.jobs[job] = (f, k)
+    why = None
+    while True:
+        b = self.best()
+        why = term.reason(self.mem.summaries, b.val_bpb, self.wall_s(), self.compute_s(), self.stop_requested)
+        room = lambda: why is None and (term.max_experiments is None or len(self.mem.summaries) + len(live) < term.max_experiments)
+        while len(self.jobs) < slots and (queue or room()):
+            if queue: launch(*queue.pop(0)); continue
+            p = self._propose()
+            if isinstance(p, ExperimentSummary): report(p); continue        # did not apply: recorded, nothing to run
+            live[p.id] = p; launch(p, 0)
+        if not self.jobs: return why or 'nothing left to run'
+        done = self._wait_any(list(self.jobs))
+        if self.interrupted:
+            self.cancelled = sorted(live)
+            for job in self.jobs: _cancel(job, self.interrupted)
+            self.jobs = {}
+            raise CampaignInterrupted(self.interrupted)
+        for job in done:
+            f, k = self.jobs.pop(job)
+            f.outs[k] = job.result()
+            if k == 0:
+                extra = self._extra_seeds(f.outs[0])
+                f.need += extra
+                queue[:0] = [(f, j) for j in range(1, extra + 1)]     # confirmations before new proposals
+            if len(f.outs) == f.need:
+                del live[f.id]
+                report(self._decide(f.id, f.code, f.action, f.state, [f.outs[j] for j in range(f.need)], f.judge))
+
