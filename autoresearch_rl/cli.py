@@ -6,7 +6,7 @@
 __all__ = ['parser', 'main', 'CampaignError', 'run_campaign', 'campaign_notebooks', 'check_parameters']
 
 # %% ../nbs/11_cli.ipynb #4a9a5586
-import argparse, re, subprocess, sys, time
+import argparse, os, re, subprocess, sys, time
 from pathlib import Path
 try: import frozen
 except Exception as e:                      # frozen reads AUTORESEARCH_* at import: a bad value is a usage error
@@ -62,6 +62,12 @@ def parser():
     run.add_argument('--actions', choices=['constant', 'diff'], default=None,
                      help='lm-ppo, chat: one structured edit of a constant on the grid (constant; lm-ppo\'s default, decoded '
                           'under a grammar) or free search/replace text (diff; chat\'s default)')
+    run.add_argument('--executor', choices=['local', 'ray'], default='local',
+                     help='where experiments run: this machine, or a Ray cluster (pip install autoresearch_rl[ray])')
+    run.add_argument('--workers', type=_positive(int), default=1, help='experiments in flight at once (one per worker)')
+    run.add_argument('--address', default=None, help="ray: the cluster to join ('auto', ray://host:10001); default a local one")
+    run.add_argument('--cpus-per-worker', type=_positive(float), default=None, help="ray: CPUs per worker (default the profile's threads)")
+    run.add_argument('--gpus-per-worker', type=float, default=None, help='ray: GPUs per worker (default 1 on the gpu profile, else 0)')
     run.add_argument('--resume', action='store_true', help='continue the campaign with this tag (start it, and say so, when there is none)')
     nb = sub.add_parser('campaign', help='run a campaign notebook (compare, overnight, week, figures) with papermill')
     nb.add_argument('name', help='a notebook in nbs/campaigns/ (e.g. compare) or the path of one')
@@ -122,11 +128,13 @@ class CampaignError(Exception):
 def run_campaign(policy:str='edit-ppo', tag:str='default', runs_dir='runs', budget:float=None, experiments:int=None,
                  hours:float=None, target_bpb:float=None, patience:int=None, profile:str=None, train_py=None, repo=None,
                  acceptance:str='confirm', baseline_seeds:int=3, confirm_seeds:int=2, selfeval:bool=True, seed:int=0,
-                 resume:bool=False, progress_bar=True, check:bool=False, **policy_options) -> int:
+                 resume:bool=False, progress_bar=True, check:bool=False, executor:str='local', workers:int=1,
+                 address:str=None, cpus_per_worker:float=None, gpus_per_worker:float=None, **policy_options) -> int:
     """Start (or, with `resume`, continue) a campaign and run it until it stops; the exit code `autoresearch-rl run`
     gives (0 done, 1 the baseline failed, 2 bad arguments, with the reason on stderr). The campaign notebooks call
     this with `check=True`: then a campaign that cannot start or whose baseline fails raises `CampaignError` with
     the reason instead. `progress_bar`: True (tqdm), 'lines' (a line per experiment: logs, papermill) or False.
+    `executor` 'local' or 'ray' and `workers`: how many experiments run at once, and where (`address`: a Ray cluster).
     `policy_options` reach the policy (lm_model, lm_prompt_grad, base_url, chat_model, api_key_env, ...)."""
     def fail(msg):
         if check: raise CampaignError(msg)
@@ -140,6 +148,11 @@ def run_campaign(policy:str='edit-ppo', tag:str='default', runs_dir='runs', budg
         print(f'no campaign {tag!r} in {runs_dir}/ yet: starting it (check --tag and --runs-dir if you '
               'meant to continue one)', flush=True)
     if (why := _preflight(profile, train_py, repo)): return fail(why)        # before anything is written
+    if executor not in ('local', 'ray'): return fail(f"executor={executor!r}: choose 'local' or 'ray'")
+    if not (isinstance(workers, int) and workers >= 1): return fail(f'workers={workers!r}: pass a whole number >= 1')
+    if executor == 'ray':
+        try: import ray  # noqa: F401
+        except ImportError: return fail("--executor ray needs Ray: pip install 'autoresearch_rl[ray]' (ray==2.60.0)")
     try:
         term = Terminate(target_bpb=target_bpb, max_experiments=experiments, patience=patience,
                          max_wall_s=hours * 3600 if hours else None, stop_file=str(Path(runs_dir) / tag / 'STOP'))
@@ -153,13 +166,25 @@ def run_campaign(policy:str='edit-ppo', tag:str='default', runs_dir='runs', budg
     if resume and stale.exists():      # a stop asked for earlier must not end the resumed campaign at once
         stale.unlink(); print(f'removed {stale} left by an earlier stop request', flush=True)
     from autoresearch_rl.dashboard import LiveFile
-    camp = Campaign(pol, cfg)
+    prof = frozen.get_profile(profile)
+    if executor == 'ray':
+        from autoresearch_rl.distributed import RayExecutor
+        ex = RayExecutor(workers=workers, address=address, cpus_per_worker=cpus_per_worker or prof.threads or 1,
+                         gpus_per_worker=gpus_per_worker if gpus_per_worker is not None else float(prof.name == 'gpu'))
+    else: ex = None
+    camp = Campaign(pol, cfg, executor=ex)
+    if executor == 'local' and workers > 1: camp.executor = LocalExecutor(camp.runner_cfg, max_parallel=workers)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+    if executor == 'local' and prof.clock == 'cpu' and workers * (prof.threads or 1) > cores:
+        print(f'note: {workers} workers x {prof.threads} threads on {cores} CPUs share cores: each run takes longer in wall '
+              f'time (its budget clock stays fair); --profile cpu1 gives each experiment one thread', flush=True)
     camp.callbacks.append(LiveFile(camp))   # runs/<tag>/live.json: the dashboard's view of the running experiment
     print(f'campaign {tag}: policy {policy}, profile {camp.profile.name}, budget {camp.budget_s:g} s; '
           f'stop after the running experiment with Ctrl-C or `touch {term.stop_file}` (a second Ctrl-C stops at once)', flush=True)
     why = camp.run(progress_bar=progress_bar)
     print(f'stopped: {why}'); print(_table(camp.ledger)); print(_best_line(camp.ledger))
     camp.close()
+    if ex is not None: ex.shutdown_workers()
     if why.startswith('the baseline failed'):
         if check: raise CampaignError(why)
         return 1
@@ -171,7 +196,8 @@ def _run(args):
                         args.confirm_seeds, not args.no_selfeval, args.seed, args.resume, lm_model=args.lm_model,
                         lm_prompt_grad=args.lm_prompt_grad, base_url=args.base_url, chat_model=args.chat_model,
                         api_key_env=args.api_key_env, chat_max_tokens=args.chat_max_tokens, chat_timeout=args.chat_timeout,
-                        actions=args.actions)
+                        actions=args.actions, executor=args.executor, workers=args.workers, address=args.address,
+                        cpus_per_worker=args.cpus_per_worker, gpus_per_worker=args.gpus_per_worker)
 
 # %% ../nbs/11_cli.ipynb #079f4922
 def campaign_notebooks() -> Path:

@@ -95,6 +95,7 @@ class Campaign:
                                               workdir=base.workdir or str(self.dir / 'work'),
                                               protect_paths=tuple(base.protect_paths) + (str(self.dir), str(self.git.repo)))
         self.executor = executor or LocalExecutor(self.runner_cfg)
+        if hasattr(self.executor, 'bind'): self.executor.bind(self.runner_cfg)   # e.g. Ray workers: this budget and profile
         self.callbacks, self.stop_requested, self.current = list(callbacks), False, None
         self.interrupted, self.job = None, None           # why a second Ctrl-C stopped it; the running job
         se = cfg.se or SEConfig()

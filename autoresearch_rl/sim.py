@@ -6,7 +6,7 @@
 __all__ = ['canonical', 'read_record_rows', 'BenchRecord', 'Surrogate', 'cross_validate', 'SimExecutor']
 
 # %% ../nbs/12_sim.ipynb #a8d9e90c
-import ast, json, math, os, random, statistics
+import ast, heapq, json, math, os, random, statistics
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -156,10 +156,13 @@ class _Replay:
 
 class SimExecutor:
     """The executor interface over a BenchRecord: each `submit` returns, already done, a recorded (or predicted)
-    Outcome of the code's configuration, its curve replayed through the callbacks and the self-evaluator."""
-    def __init__(self, record:BenchRecord, surrogate:Surrogate=None, seed:int=0):
-        self.record, self.surrogate, self.rng = record, surrogate, random.Random(seed)
+    Outcome of the code's configuration, its curve replayed through the callbacks and the self-evaluator.
+    With `slots` > 1 it simulates that many workers: a job ends `total_s` simulated seconds after it was sent,
+    `wait_any` returns the first to end and moves `clock_s` (the simulated wall clock) to that moment."""
+    def __init__(self, record:BenchRecord, surrogate:Surrogate=None, seed:int=0, slots:int=1):
+        self.record, self.surrogate, self.rng, self.slots = record, surrogate, random.Random(seed), slots
         self.clock_s, self.n, self.jobs, self.counts = 0.0, 0, {}, dict(recorded=0, predicted=0, unknown=0)
+        self.heap = []                       # (end time, job number, job, outcome) of the jobs in flight
 
     def outcome_of(self, source:str, seed:int=0, selfeval=None, callbacks=()) -> Outcome:
         key = self.record.key(source)
@@ -195,10 +198,19 @@ class SimExecutor:
 
     def submit(self, source:str, seed:int=0, selfeval=None, callbacks=()) -> Future:
         o = self.outcome_of(source, seed, selfeval, callbacks)
-        self.clock_s += o.total_s or 0.0
         self.n += 1
-        job = Future(); job.set_result(o); job.id = self.n; self.jobs[self.n] = job
+        job = Future(); job.id = self.n; self.jobs[self.n] = job
+        if self.slots == 1: self.clock_s += o.total_s or 0.0; job.set_result(o)
+        else:
+            if len(self.heap) >= self.slots: raise RuntimeError(f'{self.slots} simulated workers already busy')
+            heapq.heappush(self.heap, (self.clock_s + (o.total_s or 0.0), self.n, job, o))
         return job
+    def wait_any(self, jobs) -> list:
+        "The job (among those in flight) that ends first, now done; the simulated clock moves to its end."
+        if not self.heap: return [j for j in jobs if j.done()]
+        t, _, job, o = heapq.heappop(self.heap)
+        self.clock_s = max(self.clock_s, t); job.set_result(o)
+        return [job]
     def _job(self, job): return job if isinstance(job, Future) else self.jobs[job]
     def poll(self, job): return self._job(job).result()
     def wait(self, job, timeout:float=None): return self._job(job).result()

@@ -36,12 +36,17 @@ class Profile:
     clock: str = 'wall'    # budget clock: 'cpu' (CPU seconds received / threads) or 'wall' (an exclusive device)
     threads: int = 0       # compute threads the experiment is pinned to (0: the CPUs it may use)
     version: int = 1       # bumped when a change makes results incomparable with earlier ones (the clock, say)
+    data: str = ''         # the profile whose prepared data it reads ('': its own)
 
 PROFILES = {
     # Bundled corpus, modern editions of Shakespeare; three whole plays held out (6.6% of the bytes). The budget
     # is CPU time on 2 threads: 60 s means the same work on an idle or a busy machine (version 2; 1 was wall-clock).
     'cpu': Profile('cpu', vocab_size=2048, max_seq_len=256, time_budget_s=60.0, eval_tokens=432 * 256,
                    source='shakespeare', clock='cpu', threads=2, version=2),
+    # The cpu profile on one thread, for one experiment per core (parallel workers: --workers N). Same data; half
+    # the compute of cpu per budget second, so its results are its own.
+    'cpu1': Profile('cpu1', vocab_size=2048, max_seq_len=256, time_budget_s=60.0, eval_tokens=432 * 256,
+                    source='shakespeare', clock='cpu', threads=1, data='cpu'),
     # The paper's §7.1 protocol: FineWeb-style parquet shards, BPE 4096, seq 512, 300 s, ~5M held-out tokens.
     # Wall-clock: the GPU is the experiment's alone, so wall time is the compute it received.
     'gpu': Profile('gpu', vocab_size=4096, max_seq_len=512, time_budget_s=300.0, eval_tokens=10240 * 512,
@@ -57,9 +62,10 @@ def get_profile(name=None) -> Profile:
     return PROFILES[name]
 
 def cache_dir(profile=None) -> Path:
-    "Where the prepared data of `profile` lives: `$AUTORESEARCH_CACHE/<profile>`."
+    "Where the prepared data of `profile` lives: `$AUTORESEARCH_CACHE/<profile>` (or that of the profile it reads)."
     root = os.environ.get('AUTORESEARCH_CACHE') or Path.home() / '.cache' / 'autoresearch_rl'
-    return Path(root).expanduser() / get_profile(profile).name
+    prof = get_profile(profile)
+    return Path(root).expanduser() / (prof.data or prof.name)
 
 def _env_float(key, default):
     val = os.environ.get(key)

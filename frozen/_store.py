@@ -22,7 +22,8 @@ def _missing(folder, profile):
 @functools.lru_cache(maxsize=None)
 def load_meta(profile=None):
     "meta.json of the prepared data of `profile`, with a clear error when there is none."
-    profile = get_profile(profile).name
+    prof = get_profile(profile)
+    profile = prof.data or prof.name               # the profile whose data it reads
     folder = cache_dir(profile)
     path = folder / 'meta.json'
     if not path.exists(): raise _missing(folder, profile)

@@ -37,7 +37,7 @@ def test_added_or_missing_file_is_caught(tmp_path):
 
 def test_unknown_profile(tmp_path):
     r = run(['-m', 'frozen.prepare', '--profile', 'tpu'], tmp_path)
-    assert r.returncode == 2 and "unknown profile 'tpu'" in r.stderr and "['cpu', 'gpu']" in r.stderr
+    assert r.returncode == 2 and "unknown profile 'tpu'" in r.stderr and "['cpu', 'cpu1', 'gpu']" in r.stderr
     r = run(['train.py'], tmp_path, AUTORESEARCH_PROFILE='tpu')
     assert r.returncode != 0 and "unknown profile 'tpu'" in r.stderr
 
