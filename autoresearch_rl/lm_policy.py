@@ -15,7 +15,7 @@ from .diffs import apply_action, compile_error, DiffError
 from .policies import Policy, Action
 from .ppo import PPO, PPOConfig
 from .prompts import build_messages, default_program, describe_answer, check_answer
-from .constrained import GrammarSampler, edit_grammar, apply_edit, edit_messages, masked
+from .constrained import GrammarSampler, edit_grammar, apply_edit, edit_messages, masked, mean_free
 
 # %% ../nbs/07b_lm_policy.ipynb #dae0d830
 @dataclass
@@ -226,12 +226,14 @@ class LMActorCritic:
         with self.model.disable_adapter(): return run()
 
     def evaluate(self, observations, actions):
-        "PPO's view: mean token log-prob, mean token entropy and value, one per transition."
+        """PPO's view: mean token log-prob, mean token entropy and value, one per transition; under a grammar, the means
+    are over the tokens it left a choice (`mean_free`), as the log-prob stored at proposal time."""
         self.model.train()
         lps, ents, vals = [], [], []
         for obs, gen in zip(observations, actions):
             lp, ent, v = self.score(obs['ids'], gen, masks=obs.get('masks'))
-            lps.append(lp.mean()); ents.append(ent.mean()); vals.append(v)
+            m = obs.get('masks')
+            lps.append(mean_free(lp, m)); ents.append(mean_free(ent, m)); vals.append(v)
         return torch.stack(lps), torch.stack(ents), torch.stack(vals)
 
 # %% ../nbs/07b_lm_policy.ipynb #e74253ee
@@ -265,7 +267,7 @@ class LMPolicy(Policy):
         with torch.no_grad():
             kl = (lp - self.net.score(ids, gen, adapter=False, masks=masks)[0]).mean().item() if self.cfg.kl_coef else 0.0
         text = self.tok.decode(gen, skip_special_tokens=True)
-        info = dict(obs=dict(ids=ids, masks=masks), a=gen, logp=lp.mean().item(), value=v.item(), kl=kl, text=text)
+        info = dict(obs=dict(ids=ids, masks=masks), a=gen, logp=mean_free(lp, masks).item(), value=v.item(), kl=kl, text=text)
         self.stats['answers'] += 1; self.stats['proposals'] += 1
         edits, desc = apply_edit(state.best_code, text, grid=self.cfg.grid)     # the grammar admits nothing else
         self.stats['valid'] += 1; self.stats['propose_s'].append(time.time() - t0)
