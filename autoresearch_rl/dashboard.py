@@ -15,7 +15,11 @@ from .report import load_campaign, best_so_far, METHOD_NAMES
 # %% ../nbs/10_dashboard.ipynb #931e73fa
 def _atomic_json(path, data):
     tmp = Path(path).with_suffix(f'.tmp{os.getpid()}')
-    tmp.write_text(json.dumps(data)); os.replace(tmp, path)
+    tmp.write_text(json.dumps(data, default=_plain)); os.replace(tmp, path)
+
+def _plain(o):
+    "JSON for what json does not know: numpy scalars (a self-evaluator's decision holds numpy bools), else its text."
+    return o.item() if hasattr(o, 'item') else str(o)
 
 def _thin(curve, n=400):
     "At most n points of a curve, evenly spaced in index, the last one kept."

@@ -530,7 +530,16 @@ def _line(self, line, now=None):
     if (self.records - 1) % self.stride: return
     self.curve.append((elapsed, loss))
     if len(self.curve) >= self.cfg.max_curve_points: self.curve, self.stride = self.curve[::2], self.stride * 2
-    for cb in self.callbacks: cb(self, rec)
+    for cb in self.callbacks:
+        try: cb(self, rec)
+        except Exception as e: _callback_failed(self, e)
+
+def _callback_failed(exp, e):
+    "A watcher's error (a display, a live file) never stops the run, the reading of its output or the other callbacks."
+    errs = exp.__dict__.setdefault('callback_errors', [])
+    if not errs: print(f'autoresearch_rl: a progress callback failed ({type(e).__name__}: {e}); the run and the other '
+                       'callbacks go on', file=sys.stderr, flush=True)
+    errs.append(f'{type(e).__name__}: {e}')
 
 def _free_mb(paths):
     "{filesystem: (a path on it, free MB)} for the existing `paths`, one entry per filesystem."
