@@ -173,17 +173,17 @@ def prepare(profile=None, source=None, num_shards=NUM_TRAIN_SHARDS, base_url=DAT
     if eval_tokens % prof.max_seq_len:
         raise FrozenError(f"eval_tokens={eval_tokens} must be a multiple of the sequence length {prof.max_seq_len}")
     verify()
-    out, name = cache_dir(prof.name), prof.data or prof.name      # a profile may read another's data
+    out, data_name = cache_dir(prof.name), prof.data or prof.name      # a profile may read another's data
     if prof.source == 'shakespeare':
-        if not force and is_prepared(out, name, eval_tokens, SHAKESPEARE_SHA256): return out
+        if not force and is_prepared(out, data_name, eval_tokens, SHAKESPEARE_SHA256): return out
         t0 = time.time()
         train_docs, val_docs, digest = shakespeare_docs(source)
         train_iter = lambda: iter(train_docs)
     else:
-        if not force and source is None and is_prepared(out, name, eval_tokens): return out
+        if not force and source is None and is_prepared(out, data_name, eval_tokens): return out
         t0 = time.time()
         train_iter, val_docs, digest = parquet_docs(source, num_shards, base_url)
-        if not force and is_prepared(out, name, eval_tokens, digest): return out
+        if not force and is_prepared(out, data_name, eval_tokens, digest): return out
     log(f'profile {prof.name}: training a BPE of {prof.vocab_size} tokens on the training split')
     enc, spec = train_tokenizer(_char_budget(train_iter(), TOKENIZER_CHARS), prof.vocab_size)
     log('tokenizing the training and validation splits')
@@ -193,14 +193,14 @@ def prepare(profile=None, source=None, num_shards=NUM_TRAIN_SHARDS, base_url=DAT
         raise FrozenError(f"the validation split has {len(val):,} tokens, fewer than the {eval_tokens:,} "
                           "evaluation tokens pinned for this profile: use a larger validation shard")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{name}-', dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{data_name}-', dir=out.parent))
     try:
         (tmp / 'tokenizer.json').write_text(json.dumps(spec))
         token_bytes = token_byte_lengths(enc)
         for name, arr in [('token_bytes', token_bytes), ('train', train), ('train_starts', starts), ('val', val)]:
             np.save(tmp / f'{name}.npy', arr)
         val_bytes = int(token_bytes[val.astype(np.int64)].sum())
-        meta = dict(profile=name, corpus_sha256=digest, frozen_version=verify(),
+        meta = dict(profile=data_name, corpus_sha256=digest, frozen_version=verify(),
                     vocab_size=prof.vocab_size, train_tokens=int(len(train)), train_docs=int(len(starts)),
                     val_tokens=int(len(val)), val_bytes=val_bytes, eval_tokens=eval_tokens,
                     sha256={f: _sha256(tmp / f) for f in FILES}, seconds=round(time.time() - t0, 2))

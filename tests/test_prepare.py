@@ -46,6 +46,15 @@ def test_prepare_is_idempotent(cpu_cache):
     assert r.returncode == 0, r.stderr
     assert meta.stat().st_mtime_ns == before and 'training a BPE' not in r.stderr
 
+def test_cpu1_reads_the_cpu_data(use_cache):
+    "The one-thread profile shares the cpu profile's prepared data: nothing prepared twice, the meta names cpu."
+    from frozen._store import load_meta
+    from frozen.prepare import prepare
+    assert load_meta('cpu')['profile'] == 'cpu' and load_meta('cpu1') == load_meta('cpu')
+    before = (use_cache / 'cpu' / 'meta.json').stat().st_mtime_ns
+    assert prepare('cpu1') == use_cache / 'cpu' and (use_cache / 'cpu' / 'meta.json').stat().st_mtime_ns == before
+    assert not (use_cache / 'cpu1').exists()
+
 def test_loader_rows_start_at_documents(use_cache):
     from frozen.data import make_loader
     import frozen
