@@ -381,22 +381,24 @@ def _pristine_frozen(cfg):
 def _copy_frozen(src, dest):
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
 
+def _frozen_digest(folder) -> dict:
+    "{name: sha256} of a frozen/ folder's entries (a link or a FIFO: 'not a regular file', never opened)."
+    out = {}
+    try: names = os.listdir(folder)
+    except OSError: return {'(frozen/ itself)': 'unreadable'}
+    for n in names:
+        p = os.path.join(folder, n)
+        st = os.lstat(p)
+        if stat.S_ISDIR(st.st_mode) and n == '__pycache__': continue
+        if n.endswith('.pyc'): continue
+        data = _safe_read(p, 8 << 20) if stat.S_ISREG(st.st_mode) else None
+        out[n] = hashlib.sha256(data).hexdigest() if data is not None else f'not a regular file ({st.st_mode:o})'
+    return out
+
 def _frozen_changes(copy, pristine):
-    """Names of entries that differ between a frozen/ copy and the pristine frozen/ (added, changed, missing, or
-    not a regular file: a link or a FIFO counts as changed and is never opened)."""
-    def digest(folder):
-        out = {}
-        try: names = os.listdir(folder)
-        except OSError: return {'(frozen/ itself)': 'unreadable'}
-        for n in names:
-            p = os.path.join(folder, n)
-            st = os.lstat(p)
-            if stat.S_ISDIR(st.st_mode) and n == '__pycache__': continue
-            if n.endswith('.pyc'): continue
-            data = _safe_read(p, 8 << 20) if stat.S_ISREG(st.st_mode) else None
-            out[n] = hashlib.sha256(data).hexdigest() if data is not None else f'not a regular file ({st.st_mode:o})'
-        return out
-    a, b = digest(copy), digest(pristine)
+    """Names of entries that differ between a frozen/ copy and the pristine frozen/ (a folder, or its digest taken
+    when the copy was made): added, changed, missing, or not a regular file."""
+    a, b = _frozen_digest(copy), (pristine if isinstance(pristine, dict) else _frozen_digest(pristine))
     return sorted(n for n in a.keys() | b.keys() if a.get(n) != b.get(n))
 
 def check_runner_config(cfg:RunnerConfig):
@@ -447,6 +449,9 @@ class Experiment:
         self.dir = Path(tempfile.mkdtemp(prefix='exp-', dir=parent)).resolve()   # absolute: the child's cwd is inside
         self.pristine = _pristine_frozen(self.cfg)
         _copy_frozen(self.pristine, self.dir / 'frozen')
+        # what the run was given, as given: the installation updated during the run (a git pull, a fix landing)
+        # is not the experiment tampering with its copy
+        self.pristine_digest = _frozen_digest(self.dir / 'frozen')
         (self.dir / 'train.py').write_text(self.source)
         self.handover = self.dir / ('model.pt2' if self.cfg.handover == 'export' else 'model.ts')
         env = experiment_env(self.profile, dict(AUTORESEARCH_TIME_BUDGET_S=repr(self.budget_s), AUTORESEARCH_SEED=str(self.seed),
@@ -745,7 +750,7 @@ def wait(self) -> Outcome:
         except (ValueError, TypeError): o.curve_flag = 'the hand-over\'s num_steps is not a number'
     if not o.curve_flag and harness_train is not None and o.training_s < harness_train - max(2.0, 0.1 * harness_train):
         o.curve_flag = f'progress lines say {o.training_s:.1f} s of training, the harness measured {harness_train:.1f} s'
-    changed = _frozen_changes(self.dir / 'frozen', self.pristine)
+    changed = _frozen_changes(self.dir / 'frozen', getattr(self, 'pristine_digest', None) or self.pristine)
     train_max = self.budget_s * (1 + self.cfg.budget_slack) + 1.0
     if changed: o.status, o.reason = 'tampered', f"frozen/ was modified during the run ({', '.join(changed)}): result void"
     elif self.killed_as: o.status, o.reason = self.killed_as, self.kill_reason
