@@ -75,17 +75,22 @@ class RayJob(Future):
         return True
 
 # %% ../nbs/04b_ray.ipynb #045f21da
+_LOCAL = dict(ours=False)        # whether the running local cluster was started here (then it may be started again, larger)
+
+def _fits(have:dict, need:dict) -> bool: return all(have.get(k, 0) + 1e-9 >= v for k, v in need.items() if v)
+
 class RayExecutor:
     """Experiments on a Ray cluster: `workers` slots, one actor each with `cpus_per_worker` CPUs and `gpus_per_worker`
     GPUs. `address`: an existing cluster ('auto', or 'ray://host:10001'); None starts a local one sized for the
     workers. `submit` returns a `RayJob` (a Future); `slots` tells the loop how many experiments to keep in flight.
     A campaign gives it its runner config (`bind`) before the first submit."""
     def __init__(self, config:RunnerConfig=None, workers:int=2, address:str=None, cpus_per_worker:float=1,
-                 gpus_per_worker:float=0, max_retries:int=2, poll_s:float=0.5):
+                 gpus_per_worker:float=0, max_retries:int=2, poll_s:float=0.5, start_timeout_s:float=900):
         if not (isinstance(workers, int) and workers >= 1): raise ValueError(f'workers={workers!r}: pass a whole number >= 1')
         if max_retries < 0: raise ValueError(f'max_retries={max_retries!r}: pass 0 or more')
         self.cfg, self.slots, self.address = config or RunnerConfig(), workers, address
         self.cpus, self.gpus, self.max_retries, self.poll_s = cpus_per_worker, gpus_per_worker, max_retries, poll_s
+        self.start_timeout_s = start_timeout_s      # a worker's start: its node prepares the data first
         self.actors, self.nodes, self.busy, self.jobs, self.lock = [None] * workers, [None] * workers, {}, {}, threading.Lock()
 
     def bind(self, config:RunnerConfig):
@@ -94,12 +99,23 @@ class RayExecutor:
         self.cfg = config
 
     def start(self):
-        "Connect to (or start) the cluster and start every worker; returns the nodes they run on."
+        """Connect to (or start) the cluster and start every worker; returns the nodes they run on. A cluster too small
+        for the workers is an error that says what it has and what they need (never a wait for resources that will
+        not come); a local cluster this module started for fewer workers is started again, larger."""
         ray = _ray()
+        need = dict(CPU=self.slots * self.cpus, GPU=self.slots * self.gpus)
+        if ray.is_initialized() and _LOCAL['ours'] and not self.address and not _fits(ray.cluster_resources(), need):
+            ray.shutdown()
         if not ray.is_initialized():
-            kw = dict(address=self.address) if self.address else dict(num_cpus=max(1, int(self.slots * self.cpus + 0.999)),
-                                                                       num_gpus=int(self.slots * self.gpus + 0.999) or None)
+            kw = dict(address=self.address) if self.address else dict(num_cpus=max(1, int(need['CPU'] + 0.999)),
+                                                                       num_gpus=int(need['GPU'] + 0.999) or None)
             ray.init(**kw, include_dashboard=False, log_to_driver=False, logging_level='ERROR')
+            _LOCAL['ours'] = not self.address
+        have = ray.cluster_resources()
+        if not _fits(have, need):
+            raise RuntimeError(f"the Ray cluster has {have.get('CPU', 0):g} CPUs and {have.get('GPU', 0):g} GPUs; {self.slots} "
+                               f"workers of {self.cpus:g} CPUs and {self.gpus:g} GPUs need {need['CPU']:g} and {need['GPU']:g}: "
+                               "add nodes, or pass fewer --workers, --cpus-per-worker or --gpus-per-worker")
         for i in range(self.slots):
             if self.actors[i] is None: self._new_actor(i)
         return list(self.nodes)
@@ -108,7 +124,11 @@ class RayExecutor:
         ray = _ray()
         cls = ray.remote(_Worker).options(num_cpus=self.cpus, num_gpus=self.gpus, max_concurrency=4, max_restarts=0)
         self.actors[i] = a = cls.remote(self.cfg)
-        self.nodes[i] = ray.get(a.prepare.remote())
+        try: self.nodes[i] = ray.get(a.prepare.remote(), timeout=self.start_timeout_s)
+        except ray.exceptions.GetTimeoutError:
+            ray.kill(a); self.actors[i] = None
+            raise RuntimeError(f'worker {i + 1} did not start within {self.start_timeout_s:g} s (its resources: '
+                               f'{self.cpus:g} CPUs, {self.gpus:g} GPUs; free in the cluster now: {ray.available_resources()})') from None
         return a
 
     def running(self): return [j for j in self.jobs.values() if not j.done()]
