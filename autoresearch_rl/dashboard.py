@@ -27,23 +27,37 @@ def _thin(curve, n=400):
     step = len(curve) / n
     return [list(curve[int(i * step)]) for i in range(n - 1)] + [list(curve[-1])]
 
+def _decisions(exp):
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in asdict(d).items()} for d in exp.se_decisions]
+
 class LiveFile:
-    "Campaign callback: writes runs/<tag>/live.json with the running experiment's curve and self-evaluator decisions."
+    """Campaign callback: writes runs/<tag>/live.json with the running experiment's curve and self-evaluator decisions.
+    With several experiments in flight, `running` lists each (id, seed, confirmation, description, curve, decisions);
+    the top-level fields speak of the one that reported last."""
     def __init__(self, campaign, every_s:float=1.0):
         self.campaign, self.every_s, self.t_last = campaign, every_s, 0.0
         self.path = Path(campaign.dir) / 'live.json'
+        self.seen = {}                       # (id, confirmation) -> the live experiment last shown for that flight
+
+    def _running(self):
+        flights = getattr(self.campaign, 'flights', None) or {}
+        self.seen = {k: e for k, e in self.seen.items() if k in flights}          # ended flights leave the file
+        return [dict(fl, curve=_thin(self.seen[k].curve, 200) if k in self.seen else [],
+                     decisions=_decisions(self.seen[k]) if k in self.seen else []) for k, fl in sorted(flights.items())]
 
     def _write(self, state, exp=None, **extra):
         c = self.campaign
         data = dict(tag=c.cfg.tag, state=state, pid=os.getpid(), updated=time.time(), budget_s=c.budget_s,
-                    experiment=c.current, **extra)
+                    experiment=c.current, running=self._running(), **extra)
         if exp is not None:
-            data.update(seed=exp.seed, curve=_thin(exp.curve),
-                        decisions=[{k: (None if isinstance(v, float) and v != v else v) for k, v in asdict(d).items()}
-                                   for d in exp.se_decisions])
+            fl = getattr(exp, 'flight', None)
+            data.update(seed=exp.seed, curve=_thin(exp.curve), decisions=_decisions(exp),
+                        **({'experiment': dict(fl)} if fl else {}))
         _atomic_json(self.path, data)
 
     def on_progress(self, exp, rec):
+        fl = getattr(exp, 'flight', None)
+        if fl is not None: self.seen[(fl['id'], fl['confirmation'])] = exp
         if time.time() - self.t_last < self.every_s: return
         self.t_last = time.time()
         self._write('running', exp)
@@ -113,10 +127,15 @@ def refresh(self):
         state = 'running' if self.running else 'not running'
         if live.get('state') == 'stopped' and not self.running: state = f'stopped: {live.get("why", "")}'
         cur = (live.get('experiment') or {}) if self.running else {}
+        self.flights = (live.get('running') or []) if self.running else []
+        now = (f'<br>now: experiment {cur.get("id")}: {html.escape(cur.get("description", "")[:120])}' if cur else '')
+        if len(self.flights) > 1:
+            now = f'<br>now, {len(self.flights)} in flight: ' + '; '.join(
+                f'experiment {f["id"]}' + (f' (confirmation, seed {f["seed"]})' if f.get('confirmation') else '')
+                + f': {html.escape((f.get("description") or "")[:60])}' for f in self.flights)
         self.header.value = (f'<b>campaign {rec.tag}</b>: {ident.get("policy", "?")}, profile {ident.get("profile", "?")}, '
                              f'budget {ident.get("budget_s", "?")} s &middot; best val_bpb {"-" if best is None else f"{best:.4f}"}'
-                             f' &middot; {state}<br>{self.progress_line()}<br>{rec.noise_floor()}'
-                             + (f'<br>now: experiment {cur.get("id")}: {html.escape(cur.get("description", "")[:120])}' if cur else ''))
+                             f' &middot; {state}<br>{self.progress_line()}<br>{rec.noise_floor()}{now}')
         self.stop_button.disabled = not self.running or self.stop_sent
         self.table_df = self._table()
         # newest first, so the latest rows are above the fold; no index-name row; commentary whole, wrapped
@@ -185,6 +204,7 @@ def _plot_live(self):
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(5, 3.2))
     live = self.live if self.running else {}
+    if len(self.flights) > 1: return self._plot_flights(fig, ax)
     if live.get('curve'):
         curve, decisions = live['curve'], live.get('decisions') or []
         what = f'experiment {(live.get("experiment") or {}).get("id", "?")} (running)'
@@ -206,6 +226,29 @@ def _plot_live(self):
         ax2.axhline(judged[-1]['tau'], color='tab:red', ls='--', lw=1, label='abort threshold τ')
         ax2.set_ylabel('val_bpb (bits per byte)'); ax2.legend(fontsize=7, loc='upper right')
     ax.set_title(what, fontsize=9)
+    return _png(fig)
+
+@patch_to(Dashboard)
+def _plot_flights(self, fig, ax):
+    "Several experiments in flight: each one's loss, and its latest forecast ± sd and threshold τ, in its colour."
+    budget = self.live.get('budget_s') or self.record.budget_s
+    self.live_curve, self.live_decisions = [], []
+    ax2 = None
+    for i, f in enumerate(self.flights):
+        color, curve = f'C{i % 10}', f.get('curve') or []
+        label = f'exp {f["id"]}' + (f' seed {f["seed"]}' if f.get('confirmation') else '')
+        if curve: ax.plot([c[0] for c in curve], [c[1] for c in curve], color=color, lw=1, label=label,
+                          marker='.' if len(curve) < 5 else None)
+        judged = [d for d in f.get('decisions') or [] if d.get('forecast_bpb') is not None]
+        if judged and budget:
+            ax2 = ax2 or ax.twinx()
+            d = judged[-1]
+            ax2.errorbar([d['progress'] * budget], [d['forecast_bpb']], yerr=[d['sd_bpb'] or 0], fmt='o', ms=4, color=color)
+            ax2.axhline(d['tau'], color=color, ls='--', lw=0.8)
+    if ax2 is not None: ax2.set_ylabel('forecast val_bpb (dots) and τ (dashes)')
+    ax.set_xlabel('training seconds'); ax.set_ylabel('training loss (nats/token)'); ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc='upper right', title='in flight', title_fontsize=7)
+    ax.set_title(f'{len(self.flights)} experiments in flight', fontsize=9)
     return _png(fig)
 
 # %% ../nbs/10_dashboard.ipynb #e4ce9fc0

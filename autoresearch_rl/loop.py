@@ -97,6 +97,7 @@ class Campaign:
         self.executor = executor or LocalExecutor(self.runner_cfg)
         if hasattr(self.executor, 'bind'): self.executor.bind(self.runner_cfg)   # e.g. Ray workers: this budget and profile
         self.callbacks, self.stop_requested, self.current = list(callbacks), False, None
+        self.flights = {}                  # (id, confirmation) -> what runs now, with several in flight (live views)
         self.interrupted, self.job = None, None           # why a second Ctrl-C stopped it; the running job
         se = cfg.se or SEConfig()
         self.mem = CampaignState.load(self.ledger, cfg.history_k, cfg.top_k, self.budget_s,
@@ -501,6 +502,14 @@ def close(self): self.ledger.close()
 
 
 # %% ../nbs/08_loop.ipynb #b81d4c3e
+def _tagged(fn, flight):
+    "A progress callback that first marks the experiment it is shown with the flight it belongs to (`exp.flight`)."
+    def call(exp, rec):
+        try: exp.flight = flight
+        except AttributeError: pass
+        fn(exp, rec)
+    return call
+
 @patch_to(Campaign)
 def _wait_any(self, jobs):
     "Jobs among `jobs` that are done, at least one (or none if the campaign was interrupted meanwhile)."
@@ -525,7 +534,9 @@ def _run_parallel(self, term, slots:int, report=lambda s: None):
         if k == 0:
             f.judge = self._selfeval()           # the best, noise and calibration as they are now
             self.current = dict(id=f.id, description=f.action.description, started=time.time())
-        job = self.executor.submit(f.code, cfg.seed + k, f.judge if k == 0 else None, progress)
+        tag = self.flights[(f.id, k)] = dict(id=f.id, description=f.action.description, seed=cfg.seed + k, confirmation=k,
+                                             started=time.time())
+        job = self.executor.submit(f.code, cfg.seed + k, f.judge if k == 0 else None, [_tagged(p, tag) for p in progress])
         self.jobs[job] = (f, k)
     why = None
     while True:
@@ -542,10 +553,11 @@ def _run_parallel(self, term, slots:int, report=lambda s: None):
         if self.interrupted:
             self.cancelled = sorted(live)
             for job in self.jobs: _cancel(job, self.interrupted)
-            self.jobs = {}
+            self.jobs, self.flights = {}, {}
             raise CampaignInterrupted(self.interrupted)
         for job in done:
             f, k = self.jobs.pop(job)
+            self.flights.pop((f.id, k), None)
             f.outs[k] = job.result()
             if k == 0:
                 extra = self._extra_seeds(f.outs[0])
