@@ -141,7 +141,8 @@ def refresh(self):
         # newest first, so the latest rows are above the fold; no index-name row; commentary whole, wrapped
         self.table.value = (self.table_df.iloc[::-1].head(20).reset_index()
                             .to_html(index=False, float_format=lambda v: f'{v:.4f}', na_rep='-', escape=True, border=0)
-                            .replace('<table', '<table style="font-size: 12px; white-space: normal"', 1))
+                            .replace('<table', '<table style="font-size: 12px; white-space: normal"', 1)
+                            .replace('<tr style="text-align: right;">', '<tr style="text-align: left;">', 1))
         self.best_img.value = self._plot_best()
         self.live_img.value = self._plot_live()
     return self
