@@ -5,11 +5,12 @@
 # %% auto #0
 __all__ = ['PRELOAD', 'main']
 
-# %% ../nbs/04a_forkserver.ipynb #08374d2c
+# %% ../nbs/04a_forkserver.ipynb #7a60327b
 import json, os, select, signal, socket, sys, tempfile, traceback
 
 PRELOAD = ('numpy', 'torch', 'torch.nn', 'torch.nn.functional', 'torch._dynamo', 'torch.optim')
 
+# %% ../nbs/04a_forkserver.ipynb #c0270d42
 def _place_fds(fds):
     "Put the passed descriptors at 3, 4, ... in order (close everything else above 2 later); the new numbers."
     import fcntl
@@ -20,6 +21,7 @@ def _place_fds(fds):
         os.dup2(fd, 3 + i, inheritable=True); os.close(fd); out.append(3 + i)
     return out
 
+# %% ../nbs/04a_forkserver.ipynb #05b537cc
 def _child(req, fds, view_dir):
     "In the forked child: a fresh session, the sandbox, stdio on the first pipe, then the script or module."
     code = 1
@@ -72,6 +74,7 @@ def _child(req, fds, view_dir):
         except BaseException: pass
         os._exit(code & 0xFF if code >= 0 else 1)
 
+# %% ../nbs/04a_forkserver.ipynb #4488f0c7
 def main(fd:int):
     """Serve fork requests on the SOCK_SEQPACKET socket `fd` until it closes; report each child's pid and exit
     code. A request is JSON (cwd, env, script or module and argv, sandbox spec or null) with its pipes attached:
