@@ -1,13 +1,13 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   prepare the bundled corpus and run a short edit-ppo campaign (CPU)
-#   make test   the CI gates: clean notebooks, library in sync with nbs/, notebook tests, pytest
+#   make test   the CI gates: clean notebooks, library in sync with nbs/, notebook tests, pytest, the docs site builds
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test nbs bench clean
+.PHONY: install demo test nbs docs bench clean
 
 install: $(STAMP)
 
@@ -33,6 +33,11 @@ test: install
 	$(BIN)/python .ci/readme.py --check
 	$(BIN)/nbdev_test --n_workers 1
 	$(BIN)/python -m pytest tests -q
+	$(BIN)/python .ci/docs.py --check
+
+# The documentation site from the notebooks, into _docs/ (no Quarto needed; see .ci/docs.py).
+docs: install
+	$(BIN)/python .ci/docs.py --check
 
 # Developer helper: export the library and clean the notebooks before committing.
 nbs: install
