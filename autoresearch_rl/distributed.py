@@ -23,7 +23,7 @@ class _Worker:
     """One worker slot (a Ray actor): a warm fork server, the sandbox and the trusted evaluator of this node, and the
     self-evaluator beside the run. Threaded, so progress polls and aborts are answered while an experiment runs."""
     def __init__(self, config:RunnerConfig):
-        self.cfg, self.runs, self.progress = config, {}, {}
+        self.cfg, self.runs, self.progress, self.judged = config, {}, {}, {}
 
     def prepare(self) -> dict:
         "Prepare the profile's data on this node (a no-op where it is there) and start the warm helpers."
@@ -35,8 +35,9 @@ class _Worker:
     def run(self, job_id:int, source:str, seed:int, selfeval=None):
         "Run one experiment here; its Outcome and the self-evaluator as it ended (its decisions)."
         recs = self.progress[job_id] = []
-        exp = Experiment(source, self.cfg, seed, _with_judge([lambda e, rec: recs.append(rec)], selfeval))
-        self.runs[job_id] = exp
+        # the self-evaluator first, so that a record a poll can see has its decision (if any) already made
+        exp = Experiment(source, self.cfg, seed, _with_judge([], selfeval) + [lambda e, rec: recs.append(rec)])
+        self.runs[job_id], self.judged[job_id] = exp, exp.se_decisions
         try: out = exp.start().wait()
         finally: self.runs.pop(job_id, None)
         return out, selfeval
@@ -45,7 +46,12 @@ class _Worker:
         "Progress records of `job_id` from the k-th on."
         return self.progress.get(job_id, [])[k:]
 
-    def forget(self, job_id:int): self.progress.pop(job_id, None)
+    def updates(self, job_id:int, k:int, j:int) -> tuple:
+        "Progress records from the k-th on, and the self-evaluator's decisions from the j-th on (read in that order)."
+        recs = self.progress.get(job_id, [])[k:]
+        return recs, self.judged.get(job_id, [])[j:]
+
+    def forget(self, job_id:int): self.progress.pop(job_id, None); self.judged.pop(job_id, None)
 
     def abort(self, job_id:int, reason:str) -> bool:
         exp = self.runs.get(job_id)
@@ -151,13 +157,16 @@ def _drive(self:RayExecutor, job:RayJob, slot:int):
     try:
         while True:
             job.attempts += 1; job.slot = slot
-            actor, k, remote = self.actors[slot], 0, _Remote(job.seed)
+            actor, k, j, remote = self.actors[slot], 0, 0, _Remote(job.seed)
             try:
                 ref = actor.run.remote(job.id, job.source, job.seed, job.selfeval)
                 if job._cancelled: actor.abort.remote(job.id, job._cancelled)
                 while True:
                     ready, _ = ray.wait([ref], timeout=self.poll_s)
-                    for rec in ray.get(actor.progress_since.remote(job.id, k)):
+                    recs, decisions = ray.get(actor.updates.remote(job.id, k, j))
+                    j += len(decisions)                          # the self-evaluator's words, live, for the watchers
+                    remote.se_decisions += decisions; remote.se_commentary += [d.reason for d in decisions]
+                    for rec in recs:
                         k += 1; remote.curve.append((rec.get('elapsed_s'), rec.get('loss')))
                         for fn in job.callbacks:
                             try: fn(remote, rec)

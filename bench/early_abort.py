@@ -3,7 +3,7 @@ reference-curve forecaster, each with Wald's cumulative SPRT) against Optuna's p
 Hyperband, Wilcoxon) fed the same curves, in the same order, through Optuna's own ask / report / should_prune /
 tell API.
 
-    python bench/early_abort.py [--curves bench/data/curves_cpu60.jsonl] [--ledger figures/compare/ledgers/compare-edit-ppo-no-se]
+    python bench/early_abort.py [--curves bench/data/curves_cpu60.jsonl] [--ledger figures/compare-v1-wall/ledgers/compare-edit-ppo-no-se]
 
 Every method sees a run's training loss as it arrives and only the runs it let finish as history (a pruned run's
 final val_bpb is never revealed to it). Decisions happen on one schedule for all: checkpoints every budget/8,
