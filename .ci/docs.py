@@ -9,7 +9,7 @@ built; where Quarto is installed, `nbdev_docs` works as usual. This builder need
 its site, cells marked `#| hide` are left out and the `#| export` markers are dropped; exported cells are shown.
 `--check` (CI) fails when a page does not build, when a notebook is missing from the site, or when a page links to a
 local page or figure that does not exist."""
-import argparse, html, json, re, sys
+import argparse, html, json, re, shutil, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +64,9 @@ def build(out, nbs_dir=ROOT / 'nbs'):
         # links between notebooks become links between pages; links above nbs/ point into the repository
         body = re.sub(r'href="(?:\./)?([\w.-]+)\.ipynb(#[^"]*)?"', lambda m: f'href="{m[1]}.html{m[2] or ""}"', body)
         body = re.sub(r'href="([\w./-]+)"', lambda m: _repo_link(m[1], nbs_dir), body)
+        for src in re.findall(r'<img[^>]* src="([\w./-]+)"', body):                  # figures the pages show: copied
+            f = nbs_dir / src if (nbs_dir / src).exists() else ROOT / src
+            if f.is_file(): (out / src).parent.mkdir(parents=True, exist_ok=True); shutil.copy(f, out / src)
         body = body.replace('<body', NAV_CSS + '<body', 1)
         body = re.sub(r'(<body[^>]*>)', lambda m: m[1] + nav, body, count=1)
         (out / f'{name}.html').write_text(body)
@@ -75,6 +78,8 @@ def check(out, built, nbs_dir=ROOT / 'nbs'):
     problems = [f'no page for {p.name}' for p, name, _ in pages(nbs_dir) if not (out / f'{name}.html').exists()]
     for name in built:
         text = (out / f'{name}.html').read_text()
+        for src in re.findall(r'<img[^>]* src="([^"]+)"', text):
+            if not re.match(r'^[a-z]+:', src) and not (out / src).exists(): problems.append(f'{name}.html shows {src}, which does not exist')
         for href in re.findall(r'href="([^"#]+)(?:#[^"]*)?"', text):
             if re.match(r'^[a-z]+:', href) or href.startswith('//'): continue          # http:, mailto:, data:
             target = (out / href) if href.endswith('.html') else (nbs_dir / href)

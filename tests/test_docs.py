@@ -15,7 +15,8 @@ def nb(*cells):
 def test_site(tmp_path):
     src, out = tmp_path / 'nbs', tmp_path / 'site'
     src.mkdir()
-    (src / 'index.ipynb').write_text(nb(('markdown', '# Home\n\nSee [a](a.ipynb) and [b](b.ipynb#part).')))
+    (src / 'index.ipynb').write_text(nb(('markdown', '# Home\n\nSee [a](a.ipynb) and [b](b.ipynb#part).\n\n![a figure](fig.png)')))
+    (src / 'fig.png').write_bytes(b'\x89PNG')
     (src / 'a.ipynb').write_text(nb(('markdown', '# Page A'), ('code', '#| hide\nSECRET_SETUP = 1'),
                                     ('code', '#| export\ndef shown(): return 42')))
     built = docs.build(out, src)
@@ -23,6 +24,9 @@ def test_site(tmp_path):
     a = (out / 'a.html').read_text()
     assert 'shown' in a and 'SECRET_SETUP' not in a and '#| export' not in a
     assert 'href="a.html"' in (out / 'index.html').read_text() and 'Page A' in a     # nav and titles
-    assert docs.check(out, built, src) == ['index.html links to b.html, which does not exist']
+    assert (out / 'fig.png').exists()                                               # the figure travels with the page
+    (out / 'fig.png').unlink()
+    assert docs.check(out, built, src) == ['index.html shows fig.png, which does not exist',
+                                           'index.html links to b.html, which does not exist']
     (src / 'b.ipynb').write_text(nb(('markdown', '# Page B')))
     assert docs.check(out, docs.build(out, src), src) == []
