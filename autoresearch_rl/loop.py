@@ -365,7 +365,9 @@ def _decide(self, exp_id, code, action, state, outs, judge=None, baseline=False)
     rcfg = cfg.reward or RewardConfig()
     n_similar = self.mem.n_similar(code, code_sha(code), rcfg.dup_distance)
     progress = first.training_s / self.budget_s
-    r, parts = (0.0, {}) if baseline else reward(first.status, mean, best.val_bpb, progress, n_similar, rcfg)
+    tau = judge.decisions[-1].tau if first.status == 'aborted' and judge is not None and getattr(judge, 'decisions', None) else None
+    worst = max((s.val_bpb for s in self.mem.summaries if s.val_bpb is not None), default=None)
+    r, parts = (0.0, {}) if baseline else reward(first.status, mean, best.val_bpb, progress, n_similar, rcfg, tau, worst)
     commentary = first.se_commentary[-1] if first.se_commentary else first.reason
     timings = dict(startup_s=first.startup_s, training_s=sum(o.training_s for o in outs), eval_s=first.eval_s,
                    total_s=sum(o.total_s or 0 for o in outs))

@@ -51,19 +51,28 @@ class RewardConfig:
     xi: float = 0.01             # novelty bonus ξ for a first try; ξ/(1+n) after n near-identical tries
     dup_distance: float = 0.0    # normalised edit distance under which two code versions count as the same try
     scale: float = 10.0          # multiplies bpb* - bpb so that typical improvements (0.01-0.05) are O(0.1-0.5)
+    failure_floor: bool = False  # a run without a result earns no more than the runs it is known to be worse than
 
 def novelty_bonus(n_similar:int, xi:float) -> float:
     "§6.3's ξ/(1 + d_edit), with d_edit the number of earlier near-identical tries."
     return xi / (1 + n_similar)
 
-def reward(status:str, val_bpb=None, best_bpb=None, progress:float=1.0, n_similar:int=0, cfg:RewardConfig=None):
-    "The reward of one experiment, and its parts (for the ledger)."
+def _fin(x): return x is not None and math.isfinite(x)
+
+def reward(status:str, val_bpb=None, best_bpb=None, progress:float=1.0, n_similar:int=0, cfg:RewardConfig=None,
+           tau=None, worst_bpb=None):
+    """The reward of one experiment, and its parts (for the ledger). With `cfg.failure_floor`, a run that ends without
+    a result is ranked with what is known of it: an aborted run as if it had ended at the threshold `tau` it was
+    judged to end above (part `bound`), a crashed one no better than the worst finished run so far (`worst_bpb`)."""
     cfg = cfg or RewardConfig()
     parts = dict(novelty=novelty_bonus(n_similar, cfg.xi))
     if status == 'syntax': parts['penalty'] = -cfg.p_syntax
     elif status == 'aborted':
         parts.update(penalty=-cfg.p_waste, efficiency=cfg.lambda_eff * (1 - min(max(progress, 0.0), 1.0)))
-    elif status != 'ok' or val_bpb is None: parts['penalty'] = -cfg.p_crash
+        if cfg.failure_floor and _fin(tau) and _fin(best_bpb): parts['bound'] = cfg.scale * min(0.0, best_bpb - tau)
+    elif status != 'ok' or val_bpb is None:
+        parts['penalty'] = -cfg.p_crash
+        if cfg.failure_floor and _fin(worst_bpb) and _fin(best_bpb): parts['bound'] = cfg.scale * min(0.0, best_bpb - worst_bpb)
     elif best_bpb is not None and math.isfinite(best_bpb):
         parts['improvement'] = cfg.scale * (best_bpb - val_bpb)
     return sum(parts.values()), parts

@@ -7,7 +7,9 @@ Every campaign is a real `Campaign` (ledger, git branch, acceptance with one con
 policy's updates, the self-evaluator) whose executor is `SimExecutor` over the record in bench/data/record: a
 proposed train.py gets a recorded run of its configuration (a random recorded seed), or, outside the record, the
 surrogate's prediction with the record's seed noise. Repeat r runs every policy with campaign seed r and simulator
-seed r, so the baseline draws are shared (paired repeats). `edit-ppo-nose` is edit-ppo with the self-evaluator off.
+seed r, so the baseline draws are shared (paired repeats). `edit-ppo-nose` is edit-ppo with the self-evaluator off;
+`edit-ppo-floor` is edit-ppo with `RewardConfig(failure_floor=True)` (an aborted run rewarded as if it ended at its
+threshold τ, a crash no better than the worst finished run).
 
 Regret after n experiments: the *true* value of the campaign's incumbent (its configuration's mean over the
 recorded seeds, or the surrogate's prediction where it was not recorded) minus the best recorded configuration's
@@ -30,7 +32,7 @@ OUT = ROOT / 'bench' / 'data' / 'sim_compare.jsonl'
 
 def make(name, seed):
     from search import make_policy
-    return make_policy('edit-ppo' if name == 'edit-ppo-nose' else name, seed)
+    return make_policy('edit-ppo' if name in ('edit-ppo-nose', 'edit-ppo-floor') else name, seed)
 
 class Logged:
     "Wraps a SimExecutor: keeps, per submitted run, what the tables need (the campaign sees the executor unchanged)."
@@ -53,11 +55,12 @@ def true_value(record, surrogate, code, cache):
 
 def one_campaign(name, seed, record, surrogate, n, runs_dir, oracle):
     from autoresearch_rl.loop import Campaign, CampaignConfig
-    from autoresearch_rl.mdp import Terminate
+    from autoresearch_rl.mdp import Terminate, RewardConfig
     from autoresearch_rl.sim import SimExecutor
     ex = Logged(SimExecutor(record, surrogate, seed=seed))
     cfg = CampaignConfig(tag=f'{name}-{seed}', runs_dir=runs_dir, budget_s=record.budget_s, seed=seed, baseline_seeds=2,
-                         confirm_seeds=1, selfeval=name != 'edit-ppo-nose', terminate=Terminate(max_experiments=n))
+                         confirm_seeds=1, selfeval=name != 'edit-ppo-nose', terminate=Terminate(max_experiments=n),
+                         reward=RewardConfig(failure_floor=True) if name.endswith('-floor') else None)
     t0 = time.time()
     camp = Campaign(make(name, seed), cfg, executor=ex)
     camp.run(progress_bar=False)
