@@ -155,7 +155,9 @@ def main(argv=None):
     ap.add_argument('--report', action='store_true')
     args = ap.parse_args(argv)
     recs = [json.loads(l) for l in Path(args.out).read_text().splitlines() if l.strip()] if Path(args.out).exists() else []
-    if args.report: return report(recs, args.policies, args.experiments)
+    if args.report:              # the newest record's campaigns (a campaign on an older record is not paired with these)
+        runs = max((r['record']['runs'] for r in recs), default=None)
+        return report([r for r in recs if r['record']['runs'] == runs], args.policies, args.experiments)
     from concurrent.futures import ProcessPoolExecutor
     record, surrogate, oracle = _load(args.record, args.budget)
     print(f'{record}; oracle (best recorded configuration mean, 3 seeds): {oracle:.4f}', flush=True)
