@@ -366,7 +366,8 @@ def _decide(self, exp_id, code, action, state, outs, judge=None, baseline=False)
     n_similar = self.mem.n_similar(code, code_sha(code), rcfg.dup_distance)
     progress = first.training_s / self.budget_s
     tau = judge.decisions[-1].tau if first.status == 'aborted' and judge is not None and getattr(judge, 'decisions', None) else None
-    worst = max((s.val_bpb for s in self.mem.summaries if s.val_bpb is not None), default=None)
+    worst = (max((s.val_bpb for s in self.mem.summaries if s.val_bpb is not None), default=None)    # only a crash
+             if rcfg.failure_floor and first.status not in ('ok', 'aborted') else None)                 # needs it
     r, parts = (0.0, {}) if baseline else reward(first.status, mean, best.val_bpb, progress, n_similar, rcfg, tau, worst)
     commentary = first.se_commentary[-1] if first.se_commentary else first.reason
     timings = dict(startup_s=first.startup_s, training_s=sum(o.training_s for o in outs), eval_s=first.eval_s,
