@@ -10,10 +10,10 @@ import os, time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from .diffs import apply_action, compile_error, DiffError
+from .diffs import apply_action, apply_edits, compile_error, DiffError
 from .policies import Policy, Action
 from .prompts import build_messages, default_program, describe_answer, check_answer
-from .constrained import edit_messages, apply_edit, edit_schema
+from .constrained import edit_messages, apply_edit, edit_schema, replace_messages, apply_replace, replace_schema
 
 # %% ../nbs/07c_chat.ipynb #6a8eadf7
 @dataclass
@@ -31,7 +31,9 @@ class ChatConfig:
     history: int = 12                  # most recent experiments shown, at most
     actions: str = 'diff'              # 'diff': search/replace text (the paper's); 'constant': one structured edit
                                        #   {"constant", "value"} on the grid, asked as structured output (a JSON schema)
-                                       #   where the server supports it, else as plain text, checked the same way
+                                       #   where the server supports it, else as plain text, checked the same way;
+                                       #   'replace': one line rewrite {"line", "replace"} (a constant's line of
+                                       #   train.py, the new text free), asked and checked the same way
     grid: dict = None                  # 'constant': the constants and values it may choose (default policies.CPU_GRID)
 
 def _fit_messages(state, program, cfg):
@@ -62,7 +64,8 @@ class ChatProposer(Policy):
         self._openai = openai
         self.stats = dict(requests=0, errors=0, replies=0, valid=0, seconds=[])
         self.structured = None             # 'constant': whether the server takes a JSON schema (None: not asked yet)
-        if self.cfg.actions not in ('diff', 'constant'): raise ValueError(f"actions={self.cfg.actions!r}: choose 'diff' or 'constant'")
+        if self.cfg.actions not in ('diff', 'constant', 'replace'):
+            raise ValueError(f"actions={self.cfg.actions!r}: choose 'diff', 'constant' or 'replace'")
 
     def _clean(self, text):
         "Error text without the key, one line."
@@ -105,23 +108,28 @@ class ChatProposer(Policy):
     def base_url_shown(self): return str(self.client.base_url)
 
     def _propose_edit(self, state) -> Action:
-        "One structured edit: asked with its JSON schema where the server takes one, and checked against the grid."
-        try: schema = edit_schema(state.best_code, self.cfg.grid)
+        """One structured edit (or line rewrite): asked with its JSON schema where the server takes one, and checked
+        against the grid (or the lines it may rewrite; the new line must compile)."""
+        rewrite = self.cfg.actions == 'replace'
+        try: schema = replace_schema(state.best_code) if rewrite else edit_schema(state.best_code, self.cfg.grid)
         except ValueError as e: return Action(f'chat: {e}', None, 'chat', dict(error=str(e)))
-        messages, why, text = edit_messages(state, self.cfg.grid, self.cfg.history), 'no reply', ''
+        messages = replace_messages(state, self.cfg.history) if rewrite else edit_messages(state, self.cfg.grid, self.cfg.history)
+        why, text = 'no reply', ''
         for attempt in range(1 + self.cfg.resample):
             text, err = self._ask(messages, schema)
             if err: return Action(f'chat: no usable reply ({err})'[:300], None, 'chat', dict(error=f'chat endpoint: {err}'[:500]))
             self.stats['replies'] += 1
             try:
-                edits, desc = apply_edit(state.best_code, text.strip(), grid=self.cfg.grid)
+                edits, desc = (apply_replace(state.best_code, text.strip()) if rewrite else
+                               apply_edit(state.best_code, text.strip(), grid=self.cfg.grid))
+                if rewrite and (err := compile_error(apply_edits(state.best_code, edits))): raise ValueError(err)
                 self.stats['valid'] += 1
                 return Action(f'chat: {desc}', edits, 'chat', dict(reply=text[:2000], structured=self.structured))
             except ValueError as e: why = str(e)
         return Action(f'chat: unusable reply ({why[:150]})', None, 'chat', dict(error=f'unusable reply: {why}'[:500]))
 
     def propose(self, state) -> Action:
-        if self.cfg.actions == 'constant': return self._propose_edit(state)
+        if self.cfg.actions in ('constant', 'replace'): return self._propose_edit(state)
         messages = _fit_messages(state, self.program, self.cfg)
         why = 'no reply'
         for attempt in range(1 + self.cfg.resample):

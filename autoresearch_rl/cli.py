@@ -59,9 +59,10 @@ def parser():
     run.add_argument('--api-key-env', default='OPENAI_API_KEY', help='chat: the environment variable holding the key')
     run.add_argument('--chat-max-tokens', type=_positive(int), default=None, help='chat: longest reply (default 1024)')
     run.add_argument('--chat-timeout', type=_positive(float), default=None, help='chat: seconds per request (default 120)')
-    run.add_argument('--actions', choices=['constant', 'diff'], default=None,
+    run.add_argument('--actions', choices=['constant', 'replace', 'diff'], default=None,
                      help='lm-ppo, chat: one structured edit of a constant on the grid (constant; lm-ppo\'s default, decoded '
-                          'under a grammar) or free search/replace text (diff; chat\'s default)')
+                          'under a grammar), one rewritten line of a constant, its new text free (replace; under a grammar '
+                          'too), or free search/replace text (diff; chat\'s default)')
     run.add_argument('--executor', choices=['local', 'ray'], default='local',
                      help='where experiments run: this machine, or a Ray cluster (pip install autoresearch_rl[ray])')
     run.add_argument('--workers', type=_positive(int), default=1, help='experiments in flight at once (one per worker)')

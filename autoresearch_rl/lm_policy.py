@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 import torch.nn as nn
-from .diffs import apply_action, compile_error, DiffError
+from .diffs import apply_action, apply_edits, compile_error, DiffError
 from .policies import Policy, Action
 from .ppo import PPO, PPOConfig
 from .prompts import build_messages, default_program, describe_answer, check_answer
-from .constrained import GrammarSampler, edit_grammar, apply_edit, edit_messages, masked, mean_free
+from .constrained import (GrammarSampler, edit_grammar, apply_edit, edit_messages, masked, mean_free,
+    replace_grammar, apply_replace, replace_messages)
 
 # %% ../nbs/07b_lm_policy.ipynb #dae0d830
 @dataclass
@@ -31,9 +32,12 @@ class LMPolicyConfig:
     max_new_tokens: int = 384          # longest answer
     actions: str = 'constant'          # 'constant': one structured edit {"constant", "value"} on the catalogue's grid,
                                        #   decoded under a grammar (every answer applies; PPO scores it under the same
-                                       #   masks); 'diff': free search/replace text (the paper's; a small model rarely applies)
+                                       #   masks); 'replace': one line rewrite {"line", "replace"} under a grammar
+                                       #   (a constant's line of train.py, its new value free text: it may not
+                                       #   compile); 'diff': free search/replace text (the paper's; a small model
+                                       #   rarely applies)
     grid: dict = None                  # 'constant': the constants and values it may choose (default policies.CPU_GRID)
-    max_edit_tokens: int = 48          # 'constant': longest structured edit
+    max_edit_tokens: int = 48          # 'constant': longest structured edit ('replace': max_new_tokens)
     temperature: float = 0.7           # sampling temperature (the PPO ratio uses the same); 0.7: bench/README.md
     resample: int = 2                  # extra samples when an answer does not apply (each one is a penalised transition)
     p_syntax: float = 0.1              # reward of an answer that does not apply (as RewardConfig.p_syntax)
@@ -182,7 +186,7 @@ class LMActorCritic:
         return c, n
 
     @torch.no_grad()
-    def generate_constrained(self, prompt_ids, grammar:str, generator_seed:int):
+    def generate_constrained(self, prompt_ids, grammar:str, generator_seed:int, max_tokens:int=None):
         """One answer sampled under `grammar`: (token ids, per-token log-probs, the prompt's value, bitmasks). The
         longest prefix the prompt shares with the previous one is not encoded again."""
         self.model.eval()
@@ -200,7 +204,7 @@ class LMActorCritic:
             return o.logits[0, -1]
         g = torch.Generator().manual_seed(generator_seed)
         ids, lps, masks = self.sampler.sample(out.logits[0, -1], next_logits, grammar, self.cfg.temperature,
-                                              self.cfg.max_edit_tokens, g)
+                                              max_tokens or self.cfg.max_edit_tokens, g)
         return ids, lps.to(self.device), value, masks
 
     def score(self, prompt_ids, gen_ids, adapter=True, masks=None):
@@ -252,25 +256,36 @@ class LMPolicy(Policy):
         self.last_stats = {}
 
     def prompt(self, state):
-        if self.cfg.actions == 'constant':
-            out = self.tok.apply_chat_template(edit_messages(state, self.cfg.grid, self.cfg.history), add_generation_prompt=True, tokenize=True)
+        if self.cfg.actions in ('constant', 'replace'):
+            msgs = (replace_messages(state, self.cfg.history) if self.cfg.actions == 'replace' else
+                    edit_messages(state, self.cfg.grid, self.cfg.history))
+            out = self.tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)
             return list(out['input_ids'] if hasattr(out, 'keys') else out)
         return build_prompt(state, self.program, self.tok, self.cfg.max_context - self.cfg.max_new_tokens, self.cfg.history)[0]
 
     def _propose_edit(self, state, t0) -> Action:
-        "One structured edit under the grammar: it always applies (unless no grid constant can change)."
-        try: grammar = edit_grammar(state.best_code, self.cfg.grid)
+        """One edit under a grammar: a structured edit always applies (unless no grid constant can change); a line
+        rewrite always names a line, and one that changes nothing is a penalised transition (the loop checks that
+        it compiles)."""
+        rewrite = self.cfg.actions == 'replace'
+        try: grammar = replace_grammar(state.best_code) if rewrite else edit_grammar(state.best_code, self.cfg.grid)
         except ValueError as e: return Action(f'lm: {e}', None, 'lm', dict(error=str(e)))
         ids = self.prompt(state)
         self.samples += 1
-        gen, lp, v, masks = self.net.generate_constrained(ids, grammar, self.seed * 100003 + self.samples)
+        gen, lp, v, masks = self.net.generate_constrained(ids, grammar, self.seed * 100003 + self.samples,
+                                                          self.cfg.max_new_tokens if rewrite else None)
         with torch.no_grad():
             kl = (lp - self.net.score(ids, gen, adapter=False, masks=masks)[0]).mean().item() if self.cfg.kl_coef else 0.0
         text = self.tok.decode(gen, skip_special_tokens=True)
         info = dict(obs=dict(ids=ids, masks=masks), a=gen, logp=mean_free(lp, masks).item(), value=v.item(), kl=kl, text=text)
-        self.stats['answers'] += 1; self.stats['proposals'] += 1
-        edits, desc = apply_edit(state.best_code, text, grid=self.cfg.grid)     # the grammar admits nothing else
-        self.stats['valid'] += 1; self.stats['propose_s'].append(time.time() - t0)
+        self.stats['answers'] += 1; self.stats['proposals'] += 1; self.stats['propose_s'].append(time.time() - t0)
+        if not rewrite:
+            edits, desc = apply_edit(state.best_code, text, grid=self.cfg.grid)     # the grammar admits nothing else
+            self.stats['valid'] += 1
+            return Action(f'lm: {desc}', edits, 'lm', info)
+        try: edits, desc = apply_replace(state.best_code, text)
+        except ValueError as e: return Action(f'lm: unusable answer ({e})'[:300], None, 'lm', dict(info, error=str(e)))
+        self.stats['valid'] += compile_error(apply_edits(state.best_code, edits)) is None
         return Action(f'lm: {desc}', edits, 'lm', info)
 
     def _check(self, code, text):
@@ -279,8 +294,8 @@ class LMPolicy(Policy):
 
     def propose(self, state) -> Action:
         t0 = time.time()
-        if self.cfg.actions == 'constant': return self._propose_edit(state, t0)
-        if self.cfg.actions != 'diff': raise ValueError(f"actions={self.cfg.actions!r}: choose 'constant' or 'diff'")
+        if self.cfg.actions in ('constant', 'replace'): return self._propose_edit(state, t0)
+        if self.cfg.actions != 'diff': raise ValueError(f"actions={self.cfg.actions!r}: choose 'constant', 'replace' or 'diff'")
         ids = self.prompt(state)
         obs = dict(ids=ids)
         cache = self.net.prefill(ids) if self.cfg.resample and len(ids) > 1 else None   # one prompt encoding for all samples

@@ -1,6 +1,6 @@
 """The LM policy (SmolLM2-135M-Instruct + LoRA + PPO) measured on this CPU, beside random search.
 
-    python bench/lm_policy.py --sim [--proposals 100] [--seeds 0 1] [--actions constant]   # the simulator (issue 22)
+    python bench/lm_policy.py --sim [--proposals 100] [--seeds 0 1] [--actions constant] [--temperature T]   # the simulator (issue 22)
     python bench/lm_policy.py --real [--proposals 16] [--budget 5] [--actions constant]    # one short real campaign
 
 --sim runs campaigns through the real loop on the SimExecutor over the benchmark of record (5 s runs; a
@@ -62,10 +62,14 @@ def main(argv=None):
     ap.add_argument('--proposals', type=int, default=None)
     ap.add_argument('--seeds', type=int, nargs='+', default=[0])
     ap.add_argument('--budget', type=float, default=5)
-    ap.add_argument('--actions', choices=['constant', 'diff'], default='constant')
+    ap.add_argument('--actions', choices=['constant', 'replace', 'diff'], default='constant')
     ap.add_argument('--max-new-tokens', type=int, default=256)
+    ap.add_argument('--temperature', type=float, default=None, help='sampling temperature (default: LMPolicyConfig().temperature)')
     args = ap.parse_args(argv)
     if args.sim == args.real: raise SystemExit('choose --sim or --real')
+    if args.sim and args.actions != 'constant':
+        raise SystemExit(f'--sim scores configurations of literal constants (the record and its surrogate); --actions '
+                         f'{args.actions} may write any expression, which it cannot score: use --actions constant, or --real')
     import torch; torch.set_num_threads(2)
     from autoresearch_rl.lm_policy import LMPolicy, LMPolicyConfig
     from autoresearch_rl.policies import RandomSearch
@@ -78,9 +82,11 @@ def main(argv=None):
         surrogate = Surrogate(record)
     for seed in args.seeds:
         t0 = time.time()
-        pol = LMPolicy(LMPolicyConfig(max_new_tokens=args.max_new_tokens, resample=0, actions=args.actions), seed=seed)
+        temp = {} if args.temperature is None else dict(temperature=args.temperature)
+        pol = LMPolicy(LMPolicyConfig(max_new_tokens=args.max_new_tokens, resample=0, actions=args.actions, **temp), seed=seed)
         load_s = time.time() - t0
         rec = dict(date=time.strftime('%Y-%m-%d %H:%M'), mode='sim' if args.sim else 'real', actions=args.actions, seed=seed,
+                   temperature=pol.cfg.temperature,
                    model='SmolLM2-135M-Instruct (gguf, fp32)', load_s=round(load_s, 1), budget_s=args.budget)
         with tempfile.TemporaryDirectory() as runs:
             ex = (lambda s: SimExecutor(record, surrogate, seed=s)) if args.sim else (lambda s: None)
