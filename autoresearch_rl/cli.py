@@ -63,6 +63,10 @@ def parser():
                      help='lm-ppo, chat: one structured edit of a constant on the grid (constant; lm-ppo\'s default, decoded '
                           'under a grammar), one rewritten line of a constant, its new text free (replace; under a grammar '
                           'too), or free search/replace text (diff; chat\'s default)')
+    run.add_argument('--policy-init', default=None, metavar='PATH',
+                     help='edit-ppo: start from the network of a pretrained or earlier policy (EditPPO.save_weights, '
+                          'e.g. bench/data/edit_ppo_pretrained.pt); it goes on learning. A resumed campaign continues '
+                          'from its own saved policy instead')
     run.add_argument('--executor', choices=['local', 'ray'], default='local',
                      help='where experiments run: this machine, or a Ray cluster (pip install autoresearch_rl[ray])')
     run.add_argument('--workers', type=_positive(int), default=1, help='experiments in flight at once (one per worker)')
@@ -141,6 +145,8 @@ def run_campaign(policy:str='edit-ppo', tag:str='default', runs_dir='runs', budg
         if check: raise CampaignError(msg)
         return _fail(msg)
     if policy not in POLICIES: return fail(f'unknown policy {policy!r}: choose one of {", ".join(sorted(POLICIES))}')
+    if policy_options.get('policy_init') and policy != 'edit-ppo':
+        return fail(f'--policy-init is for edit-ppo (the network it loads is that policy\'s), not {policy}')
     if not isinstance(confirm_seeds, int) or confirm_seeds < 0: return fail('--confirm-seeds must be 0 or more')
     ledger = Path(runs_dir) / tag / 'ledger.db'
     if ledger.exists() and not resume:
@@ -197,7 +203,7 @@ def _run(args):
                         args.confirm_seeds, not args.no_selfeval, args.seed, args.resume, lm_model=args.lm_model,
                         lm_prompt_grad=args.lm_prompt_grad, base_url=args.base_url, chat_model=args.chat_model,
                         api_key_env=args.api_key_env, chat_max_tokens=args.chat_max_tokens, chat_timeout=args.chat_timeout,
-                        actions=args.actions, executor=args.executor, workers=args.workers, address=args.address,
+                        actions=args.actions, policy_init=args.policy_init, executor=args.executor, workers=args.workers, address=args.address,
                         cpus_per_worker=args.cpus_per_worker, gpus_per_worker=args.gpus_per_worker)
 
 # %% ../nbs/11_cli.ipynb #079f4922

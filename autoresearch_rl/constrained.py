@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['EDIT_SYSTEM', 'REPLACE_MAX_CHARS', 'REPLACE_SYSTEM', 'edit_grammar', 'parse_edit', 'apply_edit', 'edit_schema',
            'allowed', 'masked', 'free_steps', 'mean_free', 'GrammarSampler', 'edit_messages', 'rewritable',
-           'editable_lines', 'replace_grammar', 'apply_replace', 'replace_schema', 'replace_messages']
+           'editable_lines', 'replace_grammar', 'apply_replace', 'ecma_escape', 'replace_schema', 'replace_messages']
 
 # %% ../nbs/07bb_constrained.ipynb #4671e0cc
 import ast, json                 # torch only where a tensor is made: the chat proposer imports this module too
@@ -228,13 +228,22 @@ def _same_code(a:str, b:str) -> bool:
     try: return ast.dump(ast.parse(a.strip())) == ast.dump(ast.parse(b.strip()))
     except SyntaxError: return False
 
+_ECMA_SYNTAX = set('^$\\.*+?()[]{}|/')
+
+def ecma_escape(s:str) -> str:
+    """`s` as a literal in an ECMA-262 regex, the dialect of JSON Schema's `pattern`: only its syntax characters are
+    escaped. (Python's `re.escape` also escapes spaces, `#`, `-` …, which a JavaScript regex in unicode mode, as
+    servers compile a schema's patterns, rejects as an invalid escape.)"""
+    return ''.join('\\' + c if c in _ECMA_SYNTAX else c for c in s)
+
 def replace_schema(code:str, profile:str='cpu', max_chars:int=REPLACE_MAX_CHARS) -> dict:
-    "The JSON schema of the same line rewrites, for servers that constrain their output to one (structured output)."
+    """The JSON schema of the same line rewrites, for servers that constrain their output to one (structured output).
+    Its patterns are ECMA-262 regexes (`ecma_escape`)."""
     ok = rewritable(code, profile)
     if not ok: raise ValueError('no line of this train.py may be rewritten: it has no module-level constant with a literal value')
     return dict(anyOf=[dict(type='object', additionalProperties=False, required=['line', 'replace'],
                             properties=dict(line=dict(type='string', enum=[l]),
-                                            replace=dict(type='string', pattern='^' + re.escape(keep) + '[^#]+$',
+                                            replace=dict(type='string', pattern='^' + ecma_escape(keep) + r'[^#\n]+$',
                                                          maxLength=len(keep) + max_chars)))
                        for l, (keep, _) in ok.items()])
 

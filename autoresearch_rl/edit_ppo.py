@@ -132,7 +132,7 @@ EDIT_PPO_CONFIG = PPOConfig(lr=3e-3, warmup_steps=10, rollout_steps=6, minibatch
 class EditPPO(Policy):
     "The edit-catalogue agent: masked categorical over (operator, argument), trained by PPO."
     name = 'edit-ppo'
-    def __init__(self, catalogue=None, config:PPOConfig=None, profile:str='cpu', seed:int=0, hidden:int=64):
+    def __init__(self, catalogue=None, config:PPOConfig=None, profile:str='cpu', seed:int=0, hidden:int=64, init=None):
         self.catalogue, self.profile = list(catalogue or CATALOGUE), profile
         self.actions = action_table(self.catalogue)
         torch.manual_seed(seed)
@@ -140,6 +140,7 @@ class EditPPO(Policy):
         self.net = CategoricalMLP(self.obs_dim, len(self.actions), hidden)
         self.ppo = PPO(self.net, config or EDIT_PPO_CONFIG, seed=seed)
         self.last_stats = {}
+        if init is not None: self.load_init(init)
 
     def mask(self, code:str) -> list:
         "Which actions apply to `code` and change it."
@@ -185,6 +186,30 @@ class EditPPO(Policy):
         p = self.net.probs(self.observe(state))
         pairs = [(f'{op.name}({arg})', p[i].item()) for i, (op, arg) in enumerate(self.actions)]
         return dict(sorted(pairs, key=lambda kv: -kv[1]))
+
+    def action_names(self) -> list: return [f'{op.name}({arg!r})' for op, arg in self.actions]
+
+    def save_weights(self, path, **meta):
+        "Write what carries to another campaign: the network's weights, the actions they score, and `meta`."
+        torch.save(dict(net=self.net.state_dict(), actions=self.action_names(), obs_dim=self.obs_dim, meta=meta), path)
+
+    def load_init(self, path):
+        """Start from the network of another campaign's policy: a file of `save_weights`, or a policy state saved in a
+        ledger (`state_dict`). Only the weights carry over; the optimiser and the rollout start fresh, and the
+        policy goes on learning from this campaign's rewards. ValueError when the file is not one, or its network
+        was trained on another catalogue."""
+        try: d = torch.load(path, weights_only=True)   # tensors and plain containers only: never code
+        except FileNotFoundError: raise
+        except Exception as e: raise ValueError(f'--policy-init {path}: not a policy file ({type(e).__name__}: {e})') from None
+        if not isinstance(d, dict) or not isinstance(d.get('net'), dict):
+            raise ValueError(f'--policy-init {path}: not a policy file (expected the weights EditPPO.save_weights writes)')
+        if d.get('actions') is not None and list(d['actions']) != self.action_names():
+            raise ValueError(f'--policy-init {path}: trained on another edit catalogue ({len(d["actions"])} actions, '
+                             f'this one has {len(self.actions)}); pretrain again with this catalogue')
+        try: self.net.load_state_dict(d['net'])
+        except RuntimeError as e:
+            raise ValueError(f'--policy-init {path}: its network does not fit this policy ({str(e).splitlines()[0]})') from None
+        self.init_meta = d.get('meta') or {}
 
     def state_dict(self) -> bytes: return self.ppo.state_dict()
     def load_state_dict(self, blob:bytes):

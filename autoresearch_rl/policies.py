@@ -140,9 +140,9 @@ def _tuples(x): return tuple(_tuples(i) for i in x) if isinstance(x, list) else 
 # %% ../nbs/07_policies.ipynb #57d8fc65
 PROMPT_GRAD = {'auto': None, 'on': True, 'off': False}    # lm_prompt_grad -> LMPolicyConfig.prompt_grad
 
-def _edit_ppo(seed, profile, **_):
+def _edit_ppo(seed, profile, policy_init=None, **_):
     from autoresearch_rl.edit_ppo import EditPPO
-    return EditPPO(seed=seed, profile=profile)
+    return EditPPO(seed=seed, profile=profile, init=policy_init)
 
 def _lm_policy(seed, profile, lm_model=None, lm_prompt_grad='auto', actions=None, **_):
     from autoresearch_rl.lm_policy import LMPolicy, LMPolicyConfig

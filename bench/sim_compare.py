@@ -53,16 +53,35 @@ def true_value(record, surrogate, code, cache):
         cache[k] = statistics.mean(runs) if runs else surrogate.predict(record.constants(k))
     return cache[k]
 
-def one_campaign(name, seed, record, surrogate, n, runs_dir, oracle):
+def _h(s): return __import__("hashlib").sha256(s.encode()).hexdigest()[:10]
+
+def start_code(record, key):
+    "train.py with the constants of the recorded configuration `key` (the project's train.py for None)."
+    from autoresearch_rl.policies import write_constant
+    from autoresearch_rl.diffs import apply_edits
+    code = record.base_code
+    if key is None: return code
+    for k, v in json.loads(key).items(): code = apply_edits(code, [write_constant(code, k, tuple(v) if isinstance(v, list) else v)])
+    assert record.key(code) == key, (record.key(code), key)
+    return code
+
+def one_campaign(name, seed, record, surrogate, n, runs_dir, oracle, start=None, policy=None):
+    """One simulated campaign of `name` (or of the `policy` object given, e.g. one that carries its weights from
+    campaign to campaign) from the recorded configuration `start` (None: the project's train.py)."""
     from autoresearch_rl.loop import Campaign, CampaignConfig
     from autoresearch_rl.mdp import Terminate, RewardConfig
     from autoresearch_rl.sim import SimExecutor
     ex = Logged(SimExecutor(record, surrogate, seed=seed))
-    cfg = CampaignConfig(tag=f'{name}-{seed}', runs_dir=runs_dir, budget_s=record.budget_s, seed=seed, baseline_seeds=2,
+    train_py = None
+    if start is not None:
+        train_py = Path(runs_dir) / f'start-{_h(start)}.py'
+        train_py.write_text(start_code(record, start))
+    tag = f'{name}-{seed}' + (f'-{_h(start)}' if start is not None else '')
+    cfg = CampaignConfig(tag=tag, runs_dir=runs_dir, train_py=str(train_py) if train_py else None, budget_s=record.budget_s, seed=seed, baseline_seeds=2,
                          confirm_seeds=1, selfeval=name != 'edit-ppo-nose', terminate=Terminate(max_experiments=n),
                          reward=RewardConfig(failure_floor=True) if name.endswith('-floor') else None)
     t0 = time.time()
-    camp = Campaign(make(name, seed), cfg, executor=ex)
+    camp = Campaign(policy if policy is not None else make(name, seed), cfg, executor=ex)
     camp.run(progress_bar=False)
     rows = camp.ledger.rows()
     camp.close()
