@@ -19,7 +19,7 @@ from .selfeval import throughput_gain
 # %% ../nbs/09_report.ipynb #aff436cf
 METHOD_NAMES = {'human': 'Human baseline (train.py as given)', 'random': 'Random search',
                 'chat': 'Greedy LLM (no RL)', 'edit-ppo': 'AutoResearch-RL (edit-catalogue PPO)',
-                'lm-ppo': 'AutoResearch-RL (LM + LoRA PPO)'}
+                'lm-ppo': 'AutoResearch-RL (LM + LoRA PPO)', 'tpe': 'Optuna TPE'}
 
 def label(key:str) -> str:
     "A study key as a readable method name: 'edit-ppo' -> its paper name, 'edit-ppo/no-se' -> '... without self-evaluator'."
@@ -394,25 +394,26 @@ def write_report(study:Study, out) -> list:
     if not recs: raise LedgerError(f'study {study.name}: none of its campaigns {list(study.campaigns.values())} has a ledger yet')
     def put(name, text):
         (out / name).write_text(text); written.append(out / name)
-    doc = [f'# Study `{study.name}` ({study.kind})', '', 'Protocol: ' + ', '.join(f'{k}={v}' for k, v in study.protocol.items()), '',
+    sim = ' (SIMULATED)' if study.protocol.get('simulated') else ''      # campaigns on bench/sim_compare.py's simulator
+    doc = [f'# Study `{study.name}` ({study.kind}){sim}', '', 'Protocol: ' + ', '.join(f'{k}={v}' for k, v in study.protocol.items()), '',
            'Campaigns: ' + ', '.join(f'{m} → `{Path(study.path).parent / t}`' for m, t in study.campaigns.items()), '',
            f'Regenerate this folder from the ledgers: `autoresearch-rl figures --runs-dir {Path(study.path).parent} --out {out.parent}`', '']
     if study.kind == 'compare':
         t1 = table1(recs)
-        put('table1.md', to_markdown(t1)); put('table1.tex', to_latex(t1, caption=f'Table 1 ({study.name})'))
+        put('table1.md', to_markdown(t1)); put('table1.tex', to_latex(t1, caption=f'Table 1 ({study.name}){sim}'))
         doc += ['## Table 1', '', to_markdown(t1)]
     if (out / 'discussion.md').exists():      # written by hand, kept: what the numbers say, beside them
         doc += ['## What these results say', '', (out / 'discussion.md').read_text().strip(), '']
     for m, rec in recs.items():
         if len(rec.rows) >= 8 and (study.kind != 'compare' or m in ('edit-ppo', 'lm-ppo')):
             t2 = table2(rec)
-            put(f'table2-{rec.tag}.md', to_markdown(t2)); put(f'table2-{rec.tag}.tex', to_latex(t2, caption=f'Table 2 ({rec.tag})'))
+            put(f'table2-{rec.tag}.md', to_markdown(t2)); put(f'table2-{rec.tag}.tex', to_latex(t2, caption=f'Table 2 ({rec.tag}){sim}'))
             doc += [f'## Table 2 ({rec.tag})', '', to_markdown(t2)]
     se = selfeval_table(recs)
     put('selfeval.md', to_markdown(se, 2)); put('selfeval.tex', to_latex(se, 2, caption='Self-evaluator statistics'))
     doc += ['## Self-evaluator', '', to_markdown(se, 2)]
     import matplotlib.pyplot as plt
-    for fig in (figure2(recs, out, f'Figure 2 ({study.name})'), figure3(recs, out, f'Figure 3 ({study.name})')):
+    for fig in (figure2(recs, out, f'Figure 2 ({study.name}){sim}'), figure3(recs, out, f'Figure 3 ({study.name}){sim}')):
         written += fig.paths; plt.close(fig)
     doc += ['## Figures', '', '![Figure 2](figure2.png)', '', '![Figure 3](figure3.png)', '']
     ch = '\n'.join(changes(r) for r in recs.values())

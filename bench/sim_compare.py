@@ -2,6 +2,8 @@
 
     python bench/sim_compare.py [--experiments 100] [--repeats 100] [--policies human random tpe edit-ppo edit-ppo-nose]
     python bench/sim_compare.py --report [--experiments 100]       # the tables from bench/data/sim_compare.jsonl
+    python bench/sim_compare.py --study figures/sim-compare/ledgers [--first-seed 0]   # one campaign per policy, ledgers kept:
+    autoresearch-rl figures --runs-dir figures/sim-compare/ledgers --out figures      # the paper's tables and figures, SIMULATED
 
 Every campaign is a real `Campaign` (ledger, git branch, acceptance with one confirmation seed, rewards, the
 policy's updates, the self-evaluator) whose executor is `SimExecutor` over the record in bench/data/record: a
@@ -103,7 +105,7 @@ def one_campaign(name, seed, record, surrogate, n, runs_dir, oracle, start=None,
                 saved_s=sum(x['budget_left'] for x in aborted), kept=sum(bool(r['kept']) for r in rows[1:]),
                 wall_s=round(time.time() - t0, 2), record=dict(budget_s=record.budget_s, configs=len(record.by_key),
                 runs=sum(len(v) for v in record.by_key.values()), profile_version=record.profile_version, clock=record.clock),
-                date=time.strftime('%Y-%m-%d %H:%M'))
+                sim_version=__import__('autoresearch_rl.sim', fromlist=['SIM_VERSION']).SIM_VERSION, date=time.strftime('%Y-%m-%d %H:%M'))
 
 def boot_ci(xs, rng, b=2000):
     meds = sorted(statistics.median(rng.choices(xs, k=len(xs))) for _ in range(b))
@@ -172,6 +174,9 @@ def main(argv=None):
     ap.add_argument('--record', default=str(ROOT / 'bench' / 'data' / 'record'), help='the record folder')
     ap.add_argument('--jobs', type=int, default=2, help='campaigns run in this many processes at once')
     ap.add_argument('--report', action='store_true')
+    ap.add_argument('--study', default=None, metavar='DIR',
+                    help='run one campaign per policy (seed --first-seed) with its ledger kept in DIR, and a compare study '
+                         'file, so `autoresearch-rl figures` draws the paper\'s tables and figures from simulated campaigns')
     args = ap.parse_args(argv)
     recs = [json.loads(l) for l in Path(args.out).read_text().splitlines() if l.strip()] if Path(args.out).exists() else []
     if args.report:              # the newest record's campaigns (a campaign on an older record is not paired with these)
@@ -179,6 +184,7 @@ def main(argv=None):
         return report([r for r in recs if r['record']['runs'] == runs], args.policies, args.experiments)
     from concurrent.futures import ProcessPoolExecutor
     record, surrogate, oracle = _load(args.record, args.budget)
+    if args.study: return study(args, record, surrogate, oracle)
     print(f'{record}; oracle (best recorded configuration mean, 3 seeds): {oracle:.4f}', flush=True)
     nruns = sum(len(v) for v in record.by_key.values())
     done = {(r['policy'], r['seed'], r['experiments'], r['record']['runs']) for r in recs}
@@ -193,5 +199,52 @@ def main(argv=None):
                   f"{r['predicted']}/{r['runs']} predicted, {r['wall_s']:.0f} s", flush=True)
     print(f'{len(todo)} campaigns in {time.time() - t0:.0f} s with {args.jobs} processes\n', flush=True)
     report([r for r in recs if r['record']['runs'] == nruns], args.policies, args.experiments)
+
+def _simulated_clock(db, hours):
+    """Give a simulated campaign's ledger the simulated clock: each experiment's start and end at the simulated hours
+    (its runs' recorded times, confirmations included) and the campaign's wall_s their sum, so a report's hours
+    (Table 1's wall h, Figure 3) are simulated hours, not the seconds the simulation took. Its policy state goes."""
+    import sqlite3
+    from autoresearch_rl.ledger import Ledger
+    led = Ledger(db)
+    ids = [r['id'] for r in led.rows()]
+    assert len(ids) == len(hours), (len(ids), len(hours))
+    t0 = led.rows()[0]['created']
+    led.set_meta('wall_s', hours[-1] * 3600)
+    led.close()
+    con = sqlite3.connect(db)
+    with con:
+        for j, i in enumerate(ids):
+            con.execute('update experiments set created = ?, finished = ? where id = ?',
+                        (t0 + 3600 * (hours[j - 1] if j else 0.0), t0 + 3600 * hours[j], i))
+        con.execute('delete from policy_state')
+    con.execute('vacuum'); con.close()
+
+def study(args, record, surrogate, oracle):
+    "One simulated campaign per policy, ledgers kept in args.study with a compare study file (labelled simulated)."
+    import logging
+    from autoresearch_rl import report
+    logging.getLogger('autoresearch_rl').setLevel(logging.ERROR)
+    out, seed, n = Path(args.study), args.first_seed, args.experiments
+    out.mkdir(parents=True, exist_ok=True)
+    key = {'edit-ppo-nose': 'edit-ppo/no-se'}
+    nruns = sum(len(v) for v in record.by_key.values())
+    protocol = dict(simulated=f'SIMULATED on the benchmark of record ({nruns} runs of {len(record.by_key)} configurations, cpu profile '
+                              f'version {record.profile_version}, {record.budget_s:g} s on the {record.clock} clock)',
+                    experiments=n, seed=seed, baseline_seeds=2, confirm_seeds=1)
+    tags = {}
+    for name in args.policies:
+        tag = f'{name}-{seed}'
+        if not (out / tag / 'ledger.db').exists():
+            r = one_campaign(name, seed, record, surrogate, n, str(out), oracle)
+            _simulated_clock(out / tag / 'ledger.db', r['hours'])
+            print(f"{name}: final regret {r['regret'][-1]:.4f}, {r['kept']} kept, {r['aborted']} aborted, {r['wall_s']:.0f} s", flush=True)
+        tags[key.get(name, name)] = tag
+    st = report.Study.create(out / 'sim-compare.study.json', kind='compare', campaigns=tags, protocol=protocol)
+    for tag in tags.values():        # the ledgers are what the report reads: the campaigns' git repositories are not kept
+        import shutil
+        for extra in (out / tag).iterdir():
+            if extra.name != 'ledger.db': shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
+    print(f'wrote {st.path}: autoresearch-rl figures --runs-dir {out} --out figures', flush=True)
 
 if __name__ == '__main__': main()

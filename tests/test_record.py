@@ -54,3 +54,26 @@ def test_reader_skips_a_torn_line_and_compaction_keeps_every_run(tmp_path, monke
     assert [r['seed'] for r in got] == [0, 1, 2] and got[0]['curve'] == [[1.0, 7.0], [5.0, 6.0]]
     rec = BenchRecord(got, BASE)
     assert rec.runs('{}')[2]['val_bpb'] == 3.02 and rec.key(BASE) == '{}'
+
+def test_simulated_study_is_labelled_and_on_the_simulated_clock(tmp_path):
+    """`bench/sim_compare.py --study` keeps one simulated campaign per policy and a compare study: the report labels
+    it SIMULATED and its hours are the simulated ones (the runs' recorded times), not the seconds the simulation took."""
+    import subprocess
+    from autoresearch_rl.report import Study, write_report, table1
+    led = tmp_path / 'ledgers'
+    subprocess.run([sys.executable, str(ROOT / 'bench' / 'sim_compare.py'), '--study', str(led), '--experiments', '12',
+                    '--policies', 'random', 'edit-ppo'], check=True, cwd=ROOT, capture_output=True)
+    st = Study.load(led / 'sim-compare.study.json')
+    assert st.protocol['simulated'].startswith('SIMULATED on the benchmark of record')
+    recs = st.records()
+    assert set(recs) == {'random', 'edit-ppo'} and all(len(r.rows) == 12 for r in recs.values())
+    for rec in recs.values():
+        simulated = sum((r['timings'] or {}).get('total_s', 0) for r in rec.rows)
+        assert simulated > 12 * 5 * 0.5                      # 12 experiments of 5 training seconds, some aborted
+        assert abs(rec.hours()[-1] * 3600 - simulated) < 1e-3 * simulated
+        assert not list((led / rec.tag).glob('repo'))       # the ledger is kept, the campaign's repository is not
+    assert table1(recs)['wall h'].iloc[-1] > 12 * 5 * 0.5 / 3600
+    write_report(st, tmp_path / 'figs' / st.name)
+    readme = (tmp_path / 'figs' / st.name / 'README.md').read_text()
+    assert readme.startswith('# Study `sim-compare` (compare) (SIMULATED)')
+    assert '(SIMULATED)' in (tmp_path / 'figs' / st.name / 'table1.tex').read_text()
