@@ -30,7 +30,8 @@ class _Worker:
         from frozen.prepare import prepare
         prepare(self.cfg.profile)
         warm_up(self.cfg)
-        return dict(node=socket.gethostname(), pid=os.getpid())
+        import ray
+        return dict(node=socket.gethostname(), pid=os.getpid(), node_id=ray.get_runtime_context().get_node_id()[:12])
 
     def run(self, job_id:int, source:str, seed:int, selfeval=None):
         "Run one experiment here; its Outcome and the self-evaluator as it ended (its decisions)."
@@ -115,7 +116,11 @@ class RayExecutor:
         if not ray.is_initialized():
             kw = dict(address=self.address) if self.address else dict(num_cpus=max(1, int(need['CPU'] + 0.999)),
                                                                        num_gpus=int(need['GPU'] + 0.999) or None)
-            ray.init(**kw, include_dashboard=False, log_to_driver=False, logging_level='ERROR')
+            for k in range(3):           # Ray waits only 30 s for its raylet, which a busy machine can miss: tried again
+                try: ray.init(**kw, include_dashboard=False, log_to_driver=False, logging_level='ERROR'); break
+                except Exception as e:
+                    if k == 2 or 'timed out during startup' not in str(e): raise
+                    ray.shutdown()
             _LOCAL['ours'] = not self.address
         have = ray.cluster_resources()
         if not _fits(have, need):

@@ -48,17 +48,22 @@ def pretrain(args, record, surrogate, oracle):
     for i in range(args.campaigns):
         start = rng.choice(pool)
         pol.ppo.buffer = []          # a rollout does not cross campaigns (its bootstrap value belongs to the last one)
-        r = one_campaign('edit-ppo', 10_000 + args.seed * 1000 + i, record, surrogate, args.experiments, runs_dir, oracle,
-                         start=start, policy=pol)
-        r.update(campaign=i, start=start, pretrain_seed=args.seed)
+        r = one_campaign('edit-ppo-floor' if args.reward == 'floor' else 'edit-ppo', 10_000 + args.seed * 1000 + i, record,
+                         surrogate, args.experiments, runs_dir, oracle, start=start, policy=pol)
+        r.update(campaign=i, start=start, pretrain_seed=args.seed, reward=args.reward, out=Path(args.out).name)
         with open(log, 'a') as f: f.write(json.dumps(r) + '\n')
         print(f'pretraining campaign {i}: from {start}, final regret {r["regret"][-1]:.4f}, {r["kept"]} kept, {time.time() - t0:.0f} s', flush=True)
-    pol.save_weights(args.out, campaigns=args.campaigns, experiments=args.experiments, seed=args.seed,
-                     record_runs=sum(len(v) for v in record.by_key.values()), budget_s=record.budget_s,
-                     date=time.strftime('%Y-%m-%d %H:%M'))
+        if (i + 1) % 20 == 0 or i + 1 == args.campaigns:     # a checkpoint every 20 campaigns: a stopped run leaves weights
+            pol.save_weights(args.out, campaigns=i + 1, experiments=args.experiments, seed=args.seed, reward=args.reward,
+                             record_runs=sum(len(v) for v in record.by_key.values()), budget_s=record.budget_s,
+                             date=time.strftime('%Y-%m-%d %H:%M'))
     print(f'wrote {args.out}', flush=True)
 
 _W = {}
+
+def _weights(args):
+    "{policy: weights}: edit-ppo-pre from --out, edit-ppo-pre-floor from --out-floor."
+    return {k: v for k, v in (('edit-ppo-pre', args.out), ('edit-ppo-pre-floor', args.out_floor)) if k in args.policies}
 
 def _init(folder, budget, weights):
     import logging, torch
@@ -66,35 +71,37 @@ def _init(folder, budget, weights):
     torch.set_num_threads(1)
     logging.getLogger('autoresearch_rl').setLevel(logging.ERROR)
     _W['record'], _W['surrogate'], _W['oracle'] = _load(folder, budget)
-    _W['dir'], _W['weights'] = tempfile.mkdtemp(prefix='pretrain-eval-'), weights
+    _W['dir'], _W['weights'] = tempfile.mkdtemp(prefix='pretrain-eval-'), weights   # {policy name: weights path}
 
 def _work(job):
     from sim_compare import one_campaign
     name, seed, n, start, split = job
     pol = None
-    if name == 'edit-ppo-pre':
+    weights = _W['weights'].get(name)
+    if weights:                  # edit-ppo-pre (paper rewards) or edit-ppo-pre-floor (failure floor), from their weights
         from autoresearch_rl.edit_ppo import EditPPO
-        pol = EditPPO(seed=seed, init=_W['weights'])
+        pol = EditPPO(seed=seed, init=weights)
     r = one_campaign(name, seed, _W['record'], _W['surrogate'], n, _W['dir'], _W['oracle'], start=start, policy=pol)
     r.update(policy=name, start=start, split=split,
-             weights=hashlib.sha256(Path(_W['weights']).read_bytes()).hexdigest()[:12] if name == 'edit-ppo-pre' else None)
+             weights=hashlib.sha256(Path(weights).read_bytes()).hexdigest()[:12] if weights else None)
     return r
 
 def evaluate(args, record):
     from concurrent.futures import ProcessPoolExecutor
     out = DATA / 'pretrain_eval.jsonl'
     recs = [json.loads(l) for l in out.read_text().splitlines() if l.strip()] if out.exists() else []
-    wh = hashlib.sha256(Path(args.out).read_bytes()).hexdigest()[:12]
+    weights = _weights(args)
+    wh = {k: hashlib.sha256(Path(v).read_bytes()).hexdigest()[:12] for k, v in weights.items()}
     done = {(r['policy'], r['seed'], r['split'], r['experiments'], r['weights']) for r in recs}
     pool = starts(record, args.split)
     jobs = []
     for seed in range(args.first_seed, args.first_seed + args.repeats):
         start = pool[random.Random(seed).randrange(len(pool))] if seed % 4 else (None if args.split == 'held-out' else pool[seed % len(pool)])
         for name in args.policies:
-            if (name, seed, args.split, args.experiments, wh if name == 'edit-ppo-pre' else None) not in done:
+            if (name, seed, args.split, args.experiments, wh.get(name)) not in done:
                 jobs.append((name, seed, args.experiments, start, args.split))
     t0 = time.time()
-    with ProcessPoolExecutor(args.jobs, initializer=_init, initargs=(args.record, args.budget, args.out)) as ex:
+    with ProcessPoolExecutor(args.jobs, initializer=_init, initargs=(args.record, args.budget, weights)) as ex:
         for r in ex.map(_work, jobs):
             with open(out, 'a') as f: f.write(json.dumps(r) + '\n')
             print(f"{r['policy']} seed {r['seed']} ({r['split']}): final regret {r['regret'][-1]:.4f}, {r['kept']} kept, {r['wall_s']:.0f} s", flush=True)
@@ -104,8 +111,8 @@ def report(args):
     from scipy.stats import wilcoxon
     from sim_compare import boot_ci
     recs = [json.loads(l) for l in (DATA / 'pretrain_eval.jsonl').read_text().splitlines() if l.strip()]
-    wh = hashlib.sha256(Path(args.out).read_bytes()).hexdigest()[:12]
-    recs = [r for r in recs if r['experiments'] == args.experiments and r['weights'] in (None, wh)]
+    wh = {k: hashlib.sha256(Path(v).read_bytes()).hexdigest()[:12] for k, v in _weights(args).items()}
+    recs = [r for r in recs if r['experiments'] == args.experiments and r['weights'] == wh.get(r['policy'])]
     rng = random.Random(0)
     for split in ('held-out', 'pretrain'):
         by = {p: {r['seed']: r for r in recs if r['policy'] == p and r['split'] == split} for p in args.policies}
@@ -130,6 +137,10 @@ def main(argv=None):
     ap.add_argument('--experiments', type=int, default=100)
     ap.add_argument('--seed', type=int, default=0, help='pretraining seed')
     ap.add_argument('--out', default=str(WEIGHTS), help='the pretrained weights')
+    ap.add_argument('--reward', default='paper', choices=['paper', 'floor'],
+                    help="pretraining rewards: the paper's, or RewardConfig(failure_floor=True)")
+    ap.add_argument('--out-floor', default=str(WEIGHTS.with_name('edit_ppo_pretrained_floor.pt')),
+                    help='the weights edit-ppo-pre-floor starts from (pretrained with --reward floor)')
     ap.add_argument('--evaluate', action='store_true')
     ap.add_argument('--report', action='store_true')
     ap.add_argument('--split', default='held-out', choices=['held-out', 'pretrain'])
