@@ -104,7 +104,7 @@ def evaluate(args, record):
     with ProcessPoolExecutor(args.jobs, initializer=_init, initargs=(args.record, args.budget, weights)) as ex:
         for r in ex.map(_work, jobs):
             with open(out, 'a') as f: f.write(json.dumps(r) + '\n')
-            print(f"{r['policy']} seed {r['seed']} ({r['split']}): final regret {r['regret'][-1]:.4f}, {r['kept']} kept, {r['wall_s']:.0f} s", flush=True)
+            print(f"{r['policy']} seed {r['seed']} ({r['split']}): final regret {r['regret'][-1]}, {r['kept']} kept, {r['wall_s']:.0f} s", flush=True)
     print(f'{len(jobs)} campaigns in {time.time() - t0:.0f} s', flush=True)
 
 def report(args):
@@ -117,7 +117,11 @@ def report(args):
     for split in ('held-out', 'pretrain'):
         by = {p: {r['seed']: r for r in recs if r['policy'] == p and r['split'] == split} for p in args.policies}
         seeds = sorted(set.intersection(*[set(v) for v in by.values()]))
+        # a start whose baseline draw did not finish has no incumbent (regret None) for any policy: left out, counted
+        failed = [s for s in seeds if any(by[p][s]['regret'][-1] is None for p in args.policies)]
+        seeds = [s for s in seeds if s not in failed]
         if not seeds: continue
+        if failed: print(f'\n{len(failed)} repeats left out: their baseline did not finish (seeds {failed})')
         print(f'\n{split} starts: {len(seeds)} paired repeats of {args.experiments} experiments (SIMULATED)\n')
         print('| policy | final regret, median [95% CI] | mean | avg rank |'); print('|---|---|---|---|')
         final = {p: [by[p][s]['regret'][-1] for s in seeds] for p in args.policies}
