@@ -206,6 +206,8 @@ class EditPPO(Policy):
         if d.get('actions') is not None and list(d['actions']) != self.action_names():
             raise ValueError(f'--policy-init {path}: trained on another edit catalogue ({len(d["actions"])} actions, '
                              f'this one has {len(self.actions)}); pretrain again with this catalogue')
+        bad = [k for k, v in d['net'].items() if not (torch.is_tensor(v) and torch.isfinite(v).all())]
+        if bad: raise ValueError(f'--policy-init {path}: its weights {bad[:3]} are not finite numbers (a diverged or damaged policy)')
         try: self.net.load_state_dict(d['net'])
         except RuntimeError as e:
             raise ValueError(f'--policy-init {path}: its network does not fit this policy ({str(e).splitlines()[0]})') from None
