@@ -25,7 +25,7 @@ Everything here is SIMULATED, on the record's budget (5 training seconds on the 
 (bench/data/record/DATASHEET.md) says what it holds. With a partial record most of random search's and TPE's
 proposals are predictions of the surrogate: read the `predicted` column before the regret.
 """
-import argparse, json, math, random, statistics, sys, tempfile, time
+import argparse, hashlib, json, math, random, statistics, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def true_value(record, surrogate, code, cache):
         cache[k] = statistics.mean(runs) if runs else surrogate.predict(record.constants(k))
     return cache[k]
 
-def _h(s): return __import__("hashlib").sha256(s.encode()).hexdigest()[:10]
+def _h(s): return hashlib.sha256(s.encode()).hexdigest()[:10]
 
 def start_code(record, key):
     "train.py with the constants of the recorded configuration `key` (the project's train.py for None)."
@@ -72,7 +72,7 @@ def one_campaign(name, seed, record, surrogate, n, runs_dir, oracle, start=None,
     campaign to campaign) from the recorded configuration `start` (None: the project's train.py)."""
     from autoresearch_rl.loop import Campaign, CampaignConfig
     from autoresearch_rl.mdp import Terminate, RewardConfig
-    from autoresearch_rl.sim import SimExecutor
+    from autoresearch_rl.sim import SimExecutor, SIM_VERSION
     ex = Logged(SimExecutor(record, surrogate, seed=seed))
     train_py = None
     if start is not None:
@@ -105,7 +105,7 @@ def one_campaign(name, seed, record, surrogate, n, runs_dir, oracle, start=None,
                 saved_s=sum(x['budget_left'] for x in aborted), kept=sum(bool(r['kept']) for r in rows[1:]),
                 wall_s=round(time.time() - t0, 2), record=dict(budget_s=record.budget_s, configs=len(record.by_key),
                 runs=sum(len(v) for v in record.by_key.values()), profile_version=record.profile_version, clock=record.clock),
-                sim_version=__import__('autoresearch_rl.sim', fromlist=['SIM_VERSION']).SIM_VERSION, date=time.strftime('%Y-%m-%d %H:%M'))
+                sim_version=SIM_VERSION, date=time.strftime('%Y-%m-%d %H:%M'))
 
 def boot_ci(xs, rng, b=2000):
     meds = sorted(statistics.median(rng.choices(xs, k=len(xs))) for _ in range(b))
