@@ -31,7 +31,12 @@ class _Worker:
         prepare(self.cfg.profile)
         warm_up(self.cfg)
         import ray
-        return dict(node=socket.gethostname(), pid=os.getpid(), node_id=ray.get_runtime_context().get_node_id()[:12])
+        import frozen
+        from autoresearch_rl.runner import experiment_env
+        # the GPUs Ray gave this actor, and what its experiments are shown of them (each worker its own device)
+        return dict(node=socket.gethostname(), pid=os.getpid(), node_id=ray.get_runtime_context().get_node_id()[:12],
+                    gpus=[str(g) for g in ray.get_gpu_ids()],
+                    visible=experiment_env(frozen.get_profile(self.cfg.profile)).get('CUDA_VISIBLE_DEVICES'))
 
     def run(self, job_id:int, source:str, seed:int, selfeval=None):
         "Run one experiment here; its Outcome and the self-evaluator as it ended (its decisions)."
