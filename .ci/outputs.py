@@ -14,7 +14,7 @@ KEEP = {
     'nbs/03_selfeval.ipynb': ['t = np.linspace(1, 30, 60)', 'ref_t = np.arange(0.5, 60.01, 0.5)', 'rng2 = np.random.default_rng(2)',
                               'def synth_run(offset, budget=60.0):', 'import json, statistics, pandas as pd',
                               "loop = pd.read_csv('../bench/early_abort_loop.csv')", "pd.pivot_table(cov[cov.runs == 'good']",
-                              "for ax, half in zip(axes, ('tune', 'test')):"],
+                              "for ax, half in zip(axes, ('tune', 'test')):", "cv = pd.read_csv('../bench/early_abort_cv.csv')"],
     'nbs/08_loop.ipynb': ["df[['description', 'status', 'val_bpb', 'reward', 'kept']]",
                           "table = camp.ledger.dataframe()"],
     'nbs/10_dashboard.ipynb': ['display(Image(d.best_img.value))', 'Image(d2.live_img.value)'],

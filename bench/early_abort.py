@@ -19,6 +19,7 @@ noise σ rather than the spread of different configurations); a *false abort* st
 Prints the table last and writes early_abort.csv beside this script.
 
     python bench/early_abort.py --loop [--budget 5] [--experiments 150] [--repeats 6] [--record-runs 349]
+    python bench/early_abort.py --loop --folds 5 [--repeats 4]
 
 The campaign's own rule, through the real loop (issue 20): campaigns on the SimExecutor over the benchmark of
 record (bench/data/record), whose policy proposes recorded configurations at random, with the self-evaluator the
@@ -29,6 +30,12 @@ against (the simulator knows it even for an aborted run); false-abort rates come
 Optuna's pruners (each over its main knob) see the default's sequence of candidates with full curves. Writes
 early_abort_loop.csv and early_abort_coverage.csv (coverage of each variant's stated 90% interval at 25/38/50/75%
 of the budget, for all judged runs and for good runs only).
+
+With --folds K the choice itself is cross-validated over the whole record: the configurations fall in K folds by a
+hash of their key, every variant runs campaigns on each fold, and for each fold held out the same rule (at most 5%
+false aborts, then the largest G) chooses among our variants, and separately among Optuna's pruners and no early
+abort, on the other folds' runs; each choice is scored on the fold it did not see (early_abort_cv.csv, and the
+pooled out-of-fold row).
 """
 import argparse, csv, hashlib, json, math, random, statistics, sys, warnings
 from pathlib import Path
@@ -131,6 +138,8 @@ VARIANTS = {   # name -> SEConfig keyword arguments
     'reference, calibrated (linear miss model), interval test': dict(calib_model='linear'),
     'reference, calibrated on 30 nearest forecasts, interval test': dict(calib_neighbours=30),
     'reference, calibrated on audit runs only, interval test': dict(audit_every=5),
+    'reference, calibrated, interval test, beta 0.1': dict(beta=0.1),
+    'reference, calibrated, interval test, beta 0.2': dict(beta=0.2),
     'reference, calibrated, Wald SPRT': dict(test='sprt'),
     'reference, raw sd, Wald SPRT (the default before)': dict(test='sprt', calibrate=False),
     'power_law, raw sd, Wald SPRT (paper)': dict(method='power_law', test='sprt', calibrate=False),
@@ -281,6 +290,78 @@ def loop_main(args):
                 rows.append(score_judged(base, optuna_on(base, mk), label, name, beta))
     return rows, cov
 
+# ---- K-fold cross-validation of the choice itself (issue 20) ----
+
+def choose(scores:dict, max_fa:float=0.05) -> str:
+    "The selection rule that chose the default: at most `max_fa` false aborts on the tuning runs, then the largest G; if none qualifies, the fewest false aborts."
+    ok = {m: r for m, r in scores.items() if r['false_abort_rate'] <= max_fa}
+    if ok: return max(ok, key=lambda m: (ok[m]['G'], -ok[m]['false_abort_rate']))
+    return min(scores, key=lambda m: (scores[m]['false_abort_rate'], -scores[m]['G']))
+
+def fold_keys(record, k:int) -> list:
+    "The record's configurations (not the baseline) in `k` folds by a hash of the key; a configuration's seeds stay together."
+    folds = [[] for _ in range(k)]
+    for key in record.keys():
+        if key != '{}': folds[int(hashlib.sha256(key.encode()).hexdigest(), 16) % k].append(key)
+    return folds
+
+def cv_main(args):
+    """Each variant's campaigns on each fold's configurations (cached, so a stopped run resumes); then, for each fold
+    held out, the rule chooses among our variants, and separately among Optuna's pruners (and no early abort), on the
+    other folds' runs, and the choices are scored on the held-out fold. Nothing reported was seen by its choice."""
+    import pickle, tempfile
+    from autoresearch_rl.selfeval import SEConfig
+    from autoresearch_rl.sim import BenchRecord, read_record_rows
+    rows = read_record_rows(ROOT / 'data' / 'record')
+    record = BenchRecord(rows, (ROOT.parent / 'train.py').read_text(), budget_s=args.budget)
+    folds, beta = fold_keys(record, args.folds), SEConfig().beta
+    cache = Path(args.cache); cache.mkdir(parents=True, exist_ok=True)
+    runs, used = {}, {}                                   # fold -> judged runs of the default's sequence; (fold, method) -> (runs, abort points)
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        for f, keys in enumerate(folds):
+            for variant in VARIANTS:
+                path = cache / f'fold{f}-of{args.folds}-{hashlib.sha1(variant.encode()).hexdigest()[:8]}-{args.repeats}x{args.experiments}-{len(rows)}.pkl'
+                if path.exists(): logs = pickle.loads(path.read_bytes())
+                else:
+                    logs = []
+                    for s in range(args.repeats): logs += loop_campaign(record, keys, variant, 5000 + 100 * f + s, args.experiments, tmp)
+                    path.write_bytes(pickle.dumps(logs))
+                used[f, 'ours: ' + variant] = (logs, [r['progress'] for r in logs])
+                print(f'fold {f} ({len(keys)} configurations) {variant}: {sum(r["ready"] for r in logs)} judged', flush=True)
+            base = used[f, 'ours: ' + DEFAULT][0]
+            used[f, 'no early abort'] = (base, [1.0] * len(base))
+            for name, mk in pruner_grid().items(): used[f, name] = (base, optuna_on(base, mk))
+    def pooled(method, fs):
+        rs = [r for f in fs for r in used[f, method][0]]; us = [u for f in fs for u in used[f, method][1]]
+        return rs, us
+    ours_m = ['ours: ' + v for v in VARIANTS]
+    peers_m = ['no early abort'] + list(pruner_grid())
+    out, oof = [], {'ours': ([], []), 'optuna': ([], [])}
+    for f in range(args.folds):
+        train = [g for g in range(args.folds) if g != f]
+        for side, cands in (('ours', ours_m), ('optuna', peers_m)):
+            scores = {m: score_judged(*pooled(m, train), 'tune', m, beta) for m in cands}
+            m = choose(scores)
+            test = score_judged(*pooled(m, [f]), f'fold {f} held out ({len(folds[f])} configurations)', m, beta)
+            out.append(dict(test, side=side, tune_fa=scores[m]['false_abort_rate'], tune_G=scores[m]['G']))
+            oof[side][0].extend(pooled(m, [f])[0]); oof[side][1].extend(pooled(m, [f])[1])
+    for side in ('ours', 'optuna'):
+        out.append(dict(score_judged(*oof[side], f'all folds, each held out ({args.folds} folds)', f'{side}: the choice of the other folds', beta),
+                        side=side, tune_fa=float('nan'), tune_G=float('nan')))
+    for m in ours_m + peers_m:                            # every candidate on every fold, for reference (no choice made here)
+        out.append(dict(score_judged(*pooled(m, range(args.folds)), f'every fold, no choice ({args.folds} folds)', m, beta),
+                        side='each', tune_fa=float('nan'), tune_G=float('nan')))
+    cov = []
+    for f in range(args.folds):                           # coverage of the stated 90% intervals of the variant each fold's choice took
+        m = next(r['method'] for r in out if r['side'] == 'ours' and r['set'].startswith(f'fold {f} '))
+        for k, (h, n) in sorted(bucket_coverage(used[f, m][0]).items()):
+            cov.append(dict(set=f'fold {f} held out', method=m, runs='all', progress=k / CHECKS, covered=h / n, n=n))
+    allcov = {}
+    for c in cov: h, n = allcov.get(c['progress'], (0, 0)); allcov[c['progress']] = (h + c['covered'] * c['n'], n + c['n'])
+    for p, (h, n) in sorted(allcov.items()): cov.append(dict(set='all folds, each held out', method='the choice of the other folds', runs='all', progress=p, covered=h / n, n=n))
+    return out, cov
+
 def print_loop(rows, cov):
     print('\n| curves | method | judged | good | false aborts / good | 95% interval | lost bests | bad caught / bad | compute saved | G |')
     print('|---|---|---|---|---|---|---|---|---|---|')
@@ -311,7 +392,17 @@ def main(argv=None):
     ap.add_argument('--holdout-new', type=int, default=0, help="--loop: split into 'seen' (configurations among the first N runs) and 'new' (recorded later); use with --halves new")
     ap.add_argument('--halves', default='tune,test', help="--loop: which halves to run ('tune' while choosing)")
     ap.add_argument('--variants', default='', help='--loop: only variants whose name contains one of these (comma-separated; the default always runs)')
+    ap.add_argument('--folds', type=int, default=0, help='--loop: K-fold cross-validation of the choice over the whole record (e.g. 5)')
+    ap.add_argument('--cache', default='/tmp/early_abort_cv', help='--folds: where the campaigns of each fold and variant are kept (resume)')
     args = ap.parse_args(argv)
+    if args.loop and args.folds:
+        import torch; torch.set_num_threads(1)
+        rows, cov = cv_main(args)
+        for name, data in (('early_abort_cv.csv', rows), ('early_abort_cv_coverage.csv', cov)):
+            with open(ROOT / name, 'w', newline='') as f:
+                w = csv.DictWriter(f, list(data[0])); w.writeheader(); w.writerows(data)
+        print_loop(rows, cov)
+        return rows
     if args.loop:
         import torch; torch.set_num_threads(1)
         rows, cov = loop_main(args)
