@@ -316,12 +316,13 @@ def cv_main(args):
     record = BenchRecord(rows, (ROOT.parent / 'train.py').read_text(), budget_s=args.budget)
     folds, beta = fold_keys(record, args.folds), SEConfig().beta
     cache = Path(args.cache); cache.mkdir(parents=True, exist_ok=True)
-    runs, used = {}, {}                                   # fold -> judged runs of the default's sequence; (fold, method) -> (runs, abort points)
+    used = {}                                             # (fold, method) -> (its judged runs, the abort point of each: 1.0 = ran to the end)
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter('ignore')
         for f, keys in enumerate(folds):
             for variant in VARIANTS:
-                path = cache / f'fold{f}-of{args.folds}-{hashlib.sha1(variant.encode()).hexdigest()[:8]}-{args.repeats}x{args.experiments}-{len(rows)}.pkl'
+                what = repr((variant, VARIANTS[variant], args.budget, args.repeats, args.experiments, len(rows)))   # all a cached result depends on
+                path = cache / f'fold{f}-of{args.folds}-{hashlib.sha1(what.encode()).hexdigest()[:12]}.pkl'
                 if path.exists(): logs = pickle.loads(path.read_bytes())
                 else:
                     logs = []
@@ -398,7 +399,9 @@ def main(argv=None):
     if args.loop and args.folds:
         import torch; torch.set_num_threads(1)
         rows, cov = cv_main(args)
-        for name, data in (('early_abort_cv.csv', rows), ('early_abort_cv_coverage.csv', cov)):
+        # the committed tables are the documented protocol's; another protocol writes beside them, never over them
+        stem = 'early_abort_cv' + ('' if (args.folds, args.repeats, args.experiments) == (5, 4, 150) else f'_{args.folds}x{args.repeats}x{args.experiments}')
+        for name, data in ((f'{stem}.csv', rows), (f'{stem}_coverage.csv', cov)):
             with open(ROOT / name, 'w', newline='') as f:
                 w = csv.DictWriter(f, list(data[0])); w.writeheader(); w.writerows(data)
         print_loop(rows, cov)
