@@ -73,6 +73,8 @@ def parser():
     run.add_argument('--address', default=None, help="ray: the cluster to join ('auto', ray://host:10001); default a local one")
     run.add_argument('--cpus-per-worker', type=_positive(float), default=None, help="ray: CPUs per worker (default the profile's threads)")
     run.add_argument('--gpus-per-worker', type=float, default=None, help='ray: GPUs per worker (default 1 on the gpu profile, else 0)')
+    run.add_argument('--shared-gpu-nodes', action='store_true',
+                     help="ray: allow several GPU workers on one node (each experiment's sandbox then shows it its neighbours' GPUs: only for train.py you trust)")
     run.add_argument('--resume', action='store_true', help='continue the campaign with this tag (start it, and say so, when there is none)')
     nb = sub.add_parser('campaign', help='run a campaign notebook (compare, overnight, week, figures) with papermill')
     nb.add_argument('name', help='a notebook in nbs/campaigns/ (e.g. compare) or the path of one')
@@ -134,7 +136,8 @@ def run_campaign(policy:str='edit-ppo', tag:str='default', runs_dir='runs', budg
                  hours:float=None, target_bpb:float=None, patience:int=None, profile:str=None, train_py=None, repo=None,
                  acceptance:str='confirm', baseline_seeds:int=3, confirm_seeds:int=2, selfeval:bool=True, seed:int=0,
                  resume:bool=False, progress_bar=True, check:bool=False, executor:str='local', workers:int=1,
-                 address:str=None, cpus_per_worker:float=None, gpus_per_worker:float=None, **policy_options) -> int:
+                 address:str=None, cpus_per_worker:float=None, gpus_per_worker:float=None, shared_gpu_nodes:bool=False,
+                 **policy_options) -> int:
     """Start (or, with `resume`, continue) a campaign and run it until it stops; the exit code `autoresearch-rl run`
     gives (0 done, 1 the baseline failed, 2 bad arguments, with the reason on stderr). The campaign notebooks call
     this with `check=True`: then a campaign that cannot start or whose baseline fails raises `CampaignError` with
@@ -177,7 +180,8 @@ def run_campaign(policy:str='edit-ppo', tag:str='default', runs_dir='runs', budg
     if executor == 'ray':
         from autoresearch_rl.distributed import RayExecutor
         ex = RayExecutor(workers=workers, address=address, cpus_per_worker=cpus_per_worker or prof.threads or 1,
-                         gpus_per_worker=gpus_per_worker if gpus_per_worker is not None else float(prof.name == 'gpu'))
+                         gpus_per_worker=gpus_per_worker if gpus_per_worker is not None else float(prof.name == 'gpu'),
+                         shared_gpu_nodes=shared_gpu_nodes)
     else: ex = None
     camp = Campaign(pol, cfg, executor=ex)
     if executor == 'local' and workers > 1: camp.executor = LocalExecutor(camp.runner_cfg, max_parallel=workers)
@@ -204,7 +208,8 @@ def _run(args):
                         lm_prompt_grad=args.lm_prompt_grad, base_url=args.base_url, chat_model=args.chat_model,
                         api_key_env=args.api_key_env, chat_max_tokens=args.chat_max_tokens, chat_timeout=args.chat_timeout,
                         actions=args.actions, policy_init=args.policy_init, executor=args.executor, workers=args.workers, address=args.address,
-                        cpus_per_worker=args.cpus_per_worker, gpus_per_worker=args.gpus_per_worker)
+                        cpus_per_worker=args.cpus_per_worker, gpus_per_worker=args.gpus_per_worker,
+                        shared_gpu_nodes=args.shared_gpu_nodes)
 
 # %% ../nbs/11_cli.ipynb #079f4922
 def campaign_notebooks() -> Path:

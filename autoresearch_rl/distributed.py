@@ -95,14 +95,17 @@ class RayExecutor:
     """Experiments on a Ray cluster: `workers` slots, one actor each with `cpus_per_worker` CPUs and `gpus_per_worker`
     GPUs. `address`: an existing cluster ('auto', or 'ray://host:10001'); None starts a local one sized for the
     workers. `submit` returns a `RayJob` (a Future); `slots` tells the loop how many experiments to keep in flight.
-    A campaign gives it its runner config (`bind`) before the first submit."""
+    A campaign gives it its runner config (`bind`) before the first submit. Two GPU workers on one node are refused
+    unless `shared_gpu_nodes`: an experiment's sandbox shows it every GPU of its node, so it could use its neighbour's."""
     def __init__(self, config:RunnerConfig=None, workers:int=2, address:str=None, cpus_per_worker:float=1,
-                 gpus_per_worker:float=0, max_retries:int=2, poll_s:float=0.5, start_timeout_s:float=900):
+                 gpus_per_worker:float=0, max_retries:int=2, poll_s:float=0.5, start_timeout_s:float=900,
+                 shared_gpu_nodes:bool=False):
         if not (isinstance(workers, int) and workers >= 1): raise ValueError(f'workers={workers!r}: pass a whole number >= 1')
         if max_retries < 0: raise ValueError(f'max_retries={max_retries!r}: pass 0 or more')
         self.cfg, self.slots, self.address = config or RunnerConfig(), workers, address
         self.cpus, self.gpus, self.max_retries, self.poll_s = cpus_per_worker, gpus_per_worker, max_retries, poll_s
         self.start_timeout_s = start_timeout_s      # a worker's start: its node prepares the data first
+        self.shared_gpu_nodes = shared_gpu_nodes
         self.actors, self.nodes, self.busy, self.jobs, self.lock = [None] * workers, [None] * workers, {}, {}, threading.Lock()
 
     def bind(self, config:RunnerConfig):
@@ -119,7 +122,8 @@ class RayExecutor:
         if ray.is_initialized() and _LOCAL['ours'] and not self.address and not _fits(ray.cluster_resources(), need):
             ray.shutdown()
         if not ray.is_initialized():
-            kw = dict(address=self.address) if self.address else dict(num_cpus=max(1, int(need['CPU'] + 0.999)),
+            # no address: a new local cluster of our own, never one a `ray start` on this machine left behind
+            kw = dict(address=self.address) if self.address else dict(address='local', num_cpus=max(1, int(need['CPU'] + 0.999)),
                                                                        num_gpus=int(need['GPU'] + 0.999) or None)
             for k in range(3):           # Ray waits only 30 s for its raylet, which a busy machine can miss: tried again
                 try: ray.init(**kw, include_dashboard=False, log_to_driver=False, logging_level='ERROR'); break
@@ -145,6 +149,15 @@ class RayExecutor:
             ray.kill(a); self.actors[i] = None
             raise RuntimeError(f'worker {i + 1} did not start within {self.start_timeout_s:g} s (its resources: '
                                f'{self.cpus:g} CPUs, {self.gpus:g} GPUs; free in the cluster now: {ray.available_resources()})') from None
+        node = self.nodes[i]['node_id']
+        if self.gpus and not self.shared_gpu_nodes and any(
+                j != i and self.actors[j] is not None and self.nodes[j] and self.nodes[j]['node_id'] == node for j in range(self.slots)):
+            ray.kill(a); self.actors[i] = self.nodes[i] = None
+            raise RuntimeError(f"two GPU workers landed on node {node}: an experiment's sandbox there shows it every GPU "
+                               "of the node and train.py can change CUDA_VISIBLE_DEVICES, so one experiment could train on "
+                               "the other's GPU. Give each node one GPU worker (ray start --num-gpus 1, or a container with "
+                               "one GPU per worker), or pass --shared-gpu-nodes (shared_gpu_nodes=True) if you trust every "
+                               "train.py the campaign runs")
         return a
 
     def running(self): return [j for j in self.jobs.values() if not j.done()]
